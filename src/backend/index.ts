@@ -1,0 +1,162 @@
+/**
+ * Choosing and readying a tfjs backend: tfjs-node where it loads, else WASM (with our kernels),
+ * else the pure-JS cpu backend. An explicit choice that cannot load is an error, never a fallback.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { BackendChoice, BackendName } from '../core/types.ts';
+import { InputError } from '../core/errors.ts';
+import { registerWasmKernels } from './wasm-kernels.ts';
+
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'node-gpu', 'wasm', 'cpu'];
+
+const require = createRequire(import.meta.url);
+
+export interface ReadyBackend {
+  name: BackendName;
+  /** why auto picked it, or 'requested' */
+  reason: string;
+  /** tfjs-core version in use */
+  tfjs: string;
+  threads: number;
+  /** kernels of ours registered on this backend */
+  kernels: string[];
+  detail: string;
+}
+
+export interface BackendOptions {
+  /** WASM threads; 1 by default: we parallelise with one worker per core instead. */
+  threads?: number;
+}
+
+const HOW_TO: Record<BackendName, string> = {
+  node: 'install it with `npm install @tensorflow/tfjs-node` (its install step downloads libtensorflow, so it needs network access)',
+  'node-gpu': 'install `@tensorflow/tfjs-node-gpu` on a Linux machine with CUDA 11.2 and cuDNN 8.1',
+  wasm: 'reinstall dependencies with `npm ci` (@tensorflow/tfjs-backend-wasm ships its .wasm files)',
+  cpu: 'reinstall dependencies with `npm ci`',
+};
+
+let current: ReadyBackend | null = null;
+
+/** Tries to import a tfjs-node flavour; returns the error text when it cannot load. */
+async function loadNode(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Promise<string | null> {
+  try {
+    await import(pkg);
+    return null;
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0] ?? String(e);
+    return msg;
+  }
+}
+
+async function loadWasm(threads: number): Promise<{ error: string | null; kernels: string[] }> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+    wasm.setWasmPaths(dir);
+    wasm.setThreadsCount(threads);
+    const kernels = registerWasmKernels();
+    const ok = await tf.setBackend('wasm');
+    if (!ok) return { error: 'tf.setBackend("wasm") returned false', kernels };
+    return { error: null, kernels };
+  } catch (e) {
+    return { error: (e as Error).message, kernels: [] };
+  }
+}
+
+async function activate(name: BackendName, opts: BackendOptions): Promise<string | null> {
+  const threads = opts.threads ?? 1;
+  switch (name) {
+    case 'node':
+    case 'node-gpu': {
+      const err = await loadNode(name === 'node' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-node-gpu');
+      if (err !== null) return err;
+      const ok = await tf.setBackend('tensorflow');
+      return ok ? null : 'tf.setBackend("tensorflow") returned false';
+    }
+    case 'wasm':
+      return (await loadWasm(threads)).error;
+    case 'cpu': {
+      await import('@tensorflow/tfjs-backend-cpu');
+      return (await tf.setBackend('cpu')) ? null : 'tf.setBackend("cpu") returned false';
+    }
+  }
+}
+
+function describe(name: BackendName, reason: string, opts: BackendOptions): ReadyBackend {
+  const kernels = name === 'wasm' ? registeredWasmKernels() : [];
+  const threads = name === 'wasm' ? opts.threads ?? 1 : name === 'cpu' ? 1 : tf.env().getNumber('WEBGL_VERSION') >= 0 ? 0 : 0;
+  const detail =
+    name === 'wasm'
+      ? `wasm, ${threads} thread${threads === 1 ? '' : 's'}, our kernels: ${kernels.join(', ') || 'none'}`
+      : name === 'cpu'
+        ? 'cpu (pure JS)'
+        : `${name} (libtensorflow, multi-threaded)`;
+  return { name, reason, tfjs: tf.version_core, threads, kernels, detail };
+}
+
+let wasmKernelsRegistered: string[] = [];
+function registeredWasmKernels(): string[] {
+  return wasmKernelsRegistered;
+}
+
+/**
+ * Makes `choice` the active tfjs backend (once per process; a second call with a different
+ * concrete backend switches). Throws InputError (exit 2) when an explicit backend cannot load.
+ */
+export async function readyBackend(choice: BackendChoice, opts: BackendOptions = {}): Promise<ReadyBackend> {
+  if (current !== null && (choice === 'auto' || choice === current.name)) return current;
+  if (choice !== 'auto') {
+    const err = await activate(choice, opts);
+    if (err !== null) {
+      throw new InputError(`--backend ${choice}: cannot load (${err}); ${HOW_TO[choice]}`, { flag: 'backend' });
+    }
+    if (choice === 'wasm') wasmKernelsRegistered = registerWasmKernels();
+    current = describe(choice, 'requested', opts);
+    return current;
+  }
+  const tried: string[] = [];
+  for (const name of ['node', 'wasm', 'cpu'] as const) {
+    const err = await activate(name, opts);
+    if (err === null) {
+      if (name === 'wasm') wasmKernelsRegistered = registerWasmKernels();
+      const reason = tried.length === 0 ? `${name} loaded` : `${tried.join('; ')}; ${name} loaded`;
+      current = describe(name, reason, opts);
+      return current;
+    }
+    tried.push(`${name} unavailable: ${err}`);
+  }
+  throw new Error(`no tfjs backend could load: ${tried.join('; ')}`);
+}
+
+export interface BackendProbe {
+  name: BackendName;
+  loads: boolean;
+  version: string | null;
+  error: string | null;
+  howTo: string;
+}
+
+/** Whether each backend's package can be loaded, without activating it. */
+export async function listBackends(): Promise<BackendProbe[]> {
+  const out: BackendProbe[] = [];
+  for (const name of ['node', 'node-gpu', 'wasm', 'cpu'] as const) {
+    const pkg =
+      name === 'node' ? '@tensorflow/tfjs-node' : name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu';
+    let version: string | null = null;
+    let error: string | null = null;
+    try {
+      version = (require(`${pkg}/package.json`) as { version: string }).version;
+      if (name === 'node' || name === 'node-gpu') error = await loadNode(pkg as '@tensorflow/tfjs-node');
+    } catch (e) {
+      error = (e as Error).message.split('\n')[0] ?? 'cannot load';
+    }
+    out.push({ name, loads: error === null, version: error === null ? version : version, error, howTo: HOW_TO[name] });
+  }
+  return out;
+}
+
+export function currentBackend(): ReadyBackend | null {
+  return current;
+}

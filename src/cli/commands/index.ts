@@ -1,0 +1,6 @@
+// Every CLI command, one file each. Add yours here.
+import type { CommandModule } from 'yargs';
+import { backendsCommand } from './backends.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const COMMANDS: CommandModule<any, any>[] = [backendsCommand];

@@ -1,0 +1,39 @@
+/**
+ * The CLI: argv → typed options → one library call. The only place that reads argv or exits.
+ * Each command lives in src/cli/commands/<name>.ts and is listed in COMMANDS.
+ */
+import yargs, { type CommandModule } from 'yargs';
+import { InputError } from '../core/errors.ts';
+import { COMMANDS } from './commands/index.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  let exitCode = 0;
+  const cli = yargs(argv)
+    .scriptName('initbench')
+    .usage('$0 <command> [options]\n\nWhat weight initialization does to deep CNNs, measured next to its theory.')
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .fail((msg, err) => {
+      // yargs' own validation (unknown flag, bad choice) and our InputErrors both exit 2.
+      if (err !== undefined && err !== null && !(err instanceof InputError)) throw err;
+      const text = err instanceof InputError ? err.message : msg;
+      process.stderr.write(`initbench: ${text}\n`);
+      process.exit(2);
+    });
+  for (const c of COMMANDS) cli.command(c as CommandModule);
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (e instanceof InputError) {
+      process.stderr.write(`initbench: ${e.message}\n`);
+      exitCode = 2;
+    } else {
+      process.stderr.write(`initbench: ${(e as Error).stack ?? String(e)}\n`);
+      exitCode = 1;
+    }
+  }
+  if (exitCode !== 0) process.exit(exitCode);
+  if (process.exitCode === undefined) process.exitCode = 0;
+}

@@ -1,0 +1,282 @@
+/**
+ * The types that carry the one-way flow: suite → plan (RunSpec[]) → run → RunRecord → report.
+ * Type-only module: every room may import it; it imports nothing and has no runtime code.
+ * A SuiteSpec (what a person wrote) lives in src/suite/; this is the normalized side.
+ */
+
+export type BackendName = 'node' | 'node-gpu' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export type ActivationName =
+  | 'linear' | 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid' | 'selu' | 'elu' | 'gelu' | 'swish';
+
+/** Normalized activation: `alpha` is the leaky_relu slope or the elu alpha, else absent. */
+export interface ActivationSpec {
+  name: ActivationName;
+  alpha?: number;
+}
+
+export type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
+
+/**
+ * Normalized initializer spec. `name` is canonical (aliases resolved by src/init), e.g.
+ * 'he-normal', 'orthogonal', 'lsuv', 'tfjs:heNormal', 'tfjs:default'.
+ * Option fields are only present where the initializer reads them.
+ */
+export interface InitSpec {
+  name: string;
+  mode?: FanMode;
+  /** explicit gain; when absent, looked up from `activation` (or the run's activation) */
+  gain?: number;
+  /** activation whose gain is used, e.g. 'relu' or 'leaky_relu' */
+  activation?: ActivationName;
+  /** leaky_relu slope / elu alpha for the gain lookup */
+  alpha?: number;
+  /** `normal` control, and the base distribution width where relevant */
+  std?: number;
+  /** `uniform` control: U(-limit, limit) */
+  limit?: number;
+  /** `constant` control */
+  value?: number;
+  /** lsuv: stop when |std−1| < tol */
+  tol?: number;
+  /** lsuv: at most this many rescale passes per layer */
+  maxIter?: number;
+}
+
+export type ArchKind = 'plain' | 'batchnorm' | 'residual';
+export type DownsampleMode = 'stride' | 'maxpool' | 'avgpool';
+
+export interface ArchSpec {
+  kind: ArchKind;
+  /** number of conv layers (the stem counts; residual blocks hold 2 each) */
+  depth: number;
+  /** channels of every conv layer */
+  width: number;
+  /** square kernel size */
+  kernel: number;
+  padding: 'same' | 'valid';
+  bias: boolean;
+  /** 1-based conv layer indices at which the spatial size halves, and how */
+  downsample: { at: number[]; mode: DownsampleMode };
+  /** global-average-pool then a dense classifier, or nothing (probe-only nets) */
+  head: 'gap-dense' | 'none';
+  classes: number;
+}
+
+export interface InputSpec {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+export interface ProbeSpec {
+  /** examples in the probe batch */
+  batch: number;
+  /** Gaussian noise of variance inputStd² per pixel, or a batch of the run's data */
+  source: 'gaussian' | 'data';
+  inputStd: number;
+  /** training steps at which to probe again (0 = at init, always done) */
+  atSteps: number[];
+}
+
+export type DataSpec =
+  | {
+      kind: 'synthetic';
+      /** 0 = trivially separable, 1 = hard; see src/data/synthetic.ts */
+      difficulty: number;
+      classes: number;
+      trainSize: number;
+      testSize: number;
+    }
+  | {
+      kind: 'cifar10';
+      /** number of training / held-out images used (≤ 50000 / 10000) */
+      trainSize: number;
+      testSize: number;
+      augment: boolean;
+    };
+
+export type LrSchedule =
+  | { kind: 'constant' }
+  | { kind: 'step'; every: number; factor: number }
+  | { kind: 'cosine' };
+
+export interface TrainSpec {
+  optimizer: 'sgd' | 'momentum' | 'adam';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  schedule: LrSchedule;
+  /** linear warm-up steps before the schedule (0 = none) */
+  warmupSteps: number;
+  batchSize: number;
+  steps: number;
+  evalEvery: number;
+  /** held-out accuracy that counts as "reached" for time-to-target */
+  targetAccuracy: number;
+}
+
+/** One fully normalized run: every default applied, explicit non-zero seed, stable id. */
+export interface RunSpec {
+  /** hash of the normalized spec (all fields but id) */
+  id: string;
+  suite: string;
+  /** non-zero, derived from the suite seed and the run's coordinates */
+  seed: number;
+  /** repeat index 0..seeds-1 */
+  repeat: number;
+  init: InitSpec;
+  activation: ActivationSpec;
+  arch: ArchSpec;
+  input: InputSpec;
+  probe: ProbeSpec | null;
+  data: DataSpec | null;
+  train: TrainSpec | null;
+}
+
+/** Moments of a tensor's entries; null where not measurable (e.g. empty). */
+export interface Moments {
+  mean: number | null;
+  variance: number | null;
+  secondMoment: number | null;
+}
+
+export interface LayerTheory {
+  /** predicted pre-activation variance (mean-field, padding-aware) */
+  preVariance: number | null;
+  /** predicted variance of the gradient wrt pre-activations */
+  gradPreVariance: number | null;
+  /** finite-width band for preVariance (Hanin & Rolnick), e.g. ±2σ of ln‖z‖² mapped back */
+  preVarianceBand: [number, number] | null;
+}
+
+export interface LayerProbe {
+  /** 1-based layer index in forward order */
+  index: number;
+  name: string;
+  kind: 'conv' | 'dense';
+  fanIn: number;
+  fanOut: number;
+  /** output spatial size [h, w] (1,1 for dense) */
+  spatial: [number, number];
+  pre: Moments;
+  post: Moments;
+  /** fraction of units whose post-activation is exactly 0 on every example of the batch */
+  deadFraction: number | null;
+  /** fraction of post-activations in the saturated region (|tanh|>0.99, sigmoid<0.01 or >0.99), else null */
+  saturatedFraction: number | null;
+  /** gradient wrt pre-activations, backward from a unit-variance Gaussian cotangent at the top */
+  gradPre: Moments;
+  gradWeight: Moments;
+  theory: LayerTheory;
+}
+
+export interface ProbeResult {
+  /** training step at which this probe was taken (0 = init) */
+  step: number;
+  input: { source: 'gaussian' | 'data'; std: number; batch: number };
+  cotangent: 'unit-gaussian';
+  layers: LayerProbe[];
+  summary: {
+    /** geometric-mean ratio of pre-activation variance per layer, layers 2..L */
+    perLayerRatio: number | null;
+    theoryPerLayerRatio: number | null;
+    /** pre-activation variance of the last conv layer over that of the first */
+    lastOverFirst: number | null;
+    theoryLastOverFirst: number | null;
+  };
+}
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+}
+
+export interface EvalPoint {
+  step: number;
+  accuracy: number;
+  loss: number;
+  /** L2 norm of each trainable weight's gradient on the last batch, in layer order */
+  gradNorms: number[];
+  weightNorms: number[];
+}
+
+export interface TrainResult {
+  stepsDone: number;
+  losses: LossPoint[];
+  evals: EvalPoint[];
+  finalAccuracy: number | null;
+  finalLoss: number | null;
+  bestAccuracy: number | null;
+  chance: number;
+  wallMs: number;
+  imagesPerSec: number;
+  /** ms until held-out accuracy first reached targetAccuracy, null if never */
+  timeToTargetMs: number | null;
+  stepsToTarget: number | null;
+  /** probes taken during training (ProbeSpec.atSteps > 0) */
+  probes: ProbeResult[];
+}
+
+export interface ErrorInfo {
+  message: string;
+  stack: string | null;
+  /** 'exception' inside the run, or the worker died */
+  kind: 'exception' | 'worker-crash' | 'timeout';
+}
+
+interface RecordBase {
+  id: string;
+  spec: RunSpec;
+  backend: BackendName;
+  startedAt: string;
+  wallMs: number;
+}
+
+/** One line of runs.jsonl: a union on `status`, each carrying what it needs. */
+export type RunRecord =
+  | (RecordBase & { status: 'ok'; probe: ProbeResult | null; train: TrainResult | null })
+  | (RecordBase & { status: 'stalled'; probe: ProbeResult | null; train: TrainResult; reason: string })
+  | (RecordBase & {
+      status: 'diverged';
+      probe: ProbeResult | null;
+      train: TrainResult;
+      atStep: number;
+      reason: string;
+    })
+  | (RecordBase & { status: 'failed'; probe: null; train: null; error: ErrorInfo });
+
+export type RunStatus = RunRecord['status'];
+
+export interface Environment {
+  initbench: string;
+  tfjs: string;
+  backend: BackendName;
+  /** e.g. 'wasm simd, 1 thread, kernels: Conv2DBackpropFilter, Conv2DBackpropInput' */
+  backendDetail: string;
+  node: string;
+  platform: string;
+  cpu: { model: string; cores: number };
+  memoryGiB: number;
+  gitCommit: string | null;
+}
+
+export interface Manifest {
+  formatVersion: 1;
+  suite: {
+    name: string;
+    /** path as given on the command line */
+    file: string;
+    /** sha256 of the suite file's bytes */
+    hash: string;
+    /** the suite file as given (parsed JSON) */
+    source: unknown;
+  };
+  plan: RunSpec[];
+  environment: Environment;
+  startedAt: string;
+  /** present on merged outputs: the shard dirs it came from */
+  mergedFrom?: string[];
+  shard?: { k: number; n: number };
+}
