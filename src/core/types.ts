@@ -44,7 +44,30 @@ export interface InitSpec {
   maxIter?: number;
 }
 
-export type ArchKind = 'plain' | 'batchnorm' | 'residual';
+/**
+ * Architectures. The tfjs model (src/model) and the reference model (src/reference) both implement
+ * exactly these semantics, so whole-model cross-checks compare like with like.
+ *
+ * Layer names (tfjs layer names, and the keys of weight maps `conv3/kernel`, `bn3/gamma`, `head/kernel`):
+ *   conv{i}  i = 1..depth, kernel [k,k,cin,width], bias [width] when arch.bias
+ *   bn{i}    BatchNormalization after conv{i} (gamma=1, beta=0, epsilon=1e-3, momentum=0.99, training-mode
+ *            batch statistics with the biased variance during training and probing)
+ *   act{i}   the activation after conv{i} (after bn{i} when present)
+ *   pool{i}  2×2 stride-2 max/avg pool after act{i}, when i ∈ downsample.at and mode is a pool
+ *   add{b}   residual sum of block b
+ *   gap, head  global average pool, then Dense(classes) with bias, no activation (logits)
+ *
+ * 'plain':       x → [conv_i → act_i → pool_i?] for i = 1..depth
+ * 'batchnorm':   as plain with bn_i between conv_i and act_i
+ * 'residual':    conv_1 → act_1 (stem), then blocks b = 1..(depth−1)/2 of two convs i = 2b, 2b+1:
+ *                h = act_{2b}(conv_{2b}(x)); y = conv_{2b+1}(h); x ← act_{2b+1}(x + y)   (depth odd, ≥ 3)
+ *                downsampling in residual nets only by pooling after a block's output (or the stem).
+ * 'residual-bn': as residual with bn after every conv (bn_{2b+1} before the add).
+ * Stride downsampling (mode 'stride'): conv_i has stride 2 for i ∈ downsample.at.
+ * Padding 'same' pads with zeros as tfjs does (extra row/col at the bottom/right when odd).
+ * The pre-activation of layer i is the tensor fed to act_i (for a residual block's second conv: x + y).
+ */
+export type ArchKind = 'plain' | 'batchnorm' | 'residual' | 'residual-bn';
 export type DownsampleMode = 'stride' | 'maxpool' | 'avgpool';
 
 export interface ArchSpec {
