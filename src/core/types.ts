@@ -303,3 +303,50 @@ export interface Manifest {
   mergedFrom?: string[];
   shard?: { k: number; n: number };
 }
+
+/** One row of `initbench check`: written to results/check/check.json, read by the report. */
+export interface CheckRow {
+  /** e.g. 'conv2d.forward', 'conv2d.grad.w', 'model.plain10.grads' */
+  op: string;
+  /** case name by its parameters, e.g. 'x=[1,8,8,3] w=[3,3,3,4] s=2 p=same' */
+  case: string;
+  /** 'cpu' | 'wasm' | 'node' | 'reference-fd' (finite differences) | 'impl' (a user's module) */
+  backend: string;
+  maxAbs: number | null;
+  maxRel: number | null;
+  atol: number;
+  rtol: number;
+  mismatches: number;
+  verdict: 'pass' | 'fail' | 'skip' | 'error';
+  /** first mismatching indices with both values, or the error text */
+  detail: string | null;
+}
+
+export interface CheckReport {
+  formatVersion: 1;
+  environment: Environment;
+  rows: CheckRow[];
+  passed: number;
+  failed: number;
+}
+
+/** One row of `initbench init-stats`: written to results/init-stats/init-stats.json, read by the report. */
+export interface InitAuditRow {
+  /** canonical name, e.g. 'he-normal' or 'tfjs:heNormal' */
+  init: string;
+  shape: number[];
+  samples: number;
+  nominalVariance: number;
+  measuredVariance: number;
+  /** confidence interval for the variance, and how it was derived */
+  ci: [number, number];
+  ciMethod: string;
+  ratio: number;
+  mean: number;
+  min: number;
+  max: number;
+  support: [number, number] | null;
+  /** ‖WᵀW − g²I‖_F / ‖g²I‖_F for orthogonal kinds, else null */
+  orthogonalityError: number | null;
+  verdict: 'ok' | 'deviates';
+}
