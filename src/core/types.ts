@@ -350,3 +350,20 @@ export interface InitAuditRow {
   orthogonalityError: number | null;
   verdict: 'ok' | 'deviates';
 }
+
+/**
+ * A few example images of a data set, written by the runner to DIR/samples.json (an array of these,
+ * one per distinct DataSpec in the plan) so the report can show a sample grid without the data.
+ */
+export interface DataSamples {
+  /** e.g. 'synthetic d=0.5' or 'cifar10' */
+  label: string;
+  data: DataSpec;
+  height: number;
+  width: number;
+  channels: number;
+  /** each image as HWC bytes 0..255 */
+  images: number[][];
+  labels: number[];
+  classNames: string[];
+}
