@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import type { BackendChoice, BackendName } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
@@ -38,6 +39,8 @@ const HOW_TO: Record<BackendName, string> = {
 };
 
 let current: ReadyBackend | null = null;
+/** our kernels, once the wasm backend has been loaded in this process */
+let wasmKernelsRegistered: string[] = [];
 
 /** Tries to import a tfjs-node flavour; returns the error text when it cannot load. */
 async function loadNode(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): Promise<string | null> {
@@ -56,7 +59,9 @@ async function loadWasm(threads: number): Promise<{ error: string | null; kernel
     const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
     wasm.setWasmPaths(dir);
     wasm.setThreadsCount(threads);
+    // after the wasm package registered its kernels (on import), before the backend initialises
     const kernels = registerWasmKernels();
+    wasmKernelsRegistered = kernels;
     const ok = await tf.setBackend('wasm');
     if (!ok) return { error: 'tf.setBackend("wasm") returned false', kernels };
     return { error: null, kernels };
@@ -84,21 +89,37 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<string
   }
 }
 
-function describe(name: BackendName, reason: string, opts: BackendOptions): ReadyBackend {
-  const kernels = name === 'wasm' ? registeredWasmKernels() : [];
-  const threads = name === 'wasm' ? opts.threads ?? 1 : name === 'cpu' ? 1 : tf.env().getNumber('WEBGL_VERSION') >= 0 ? 0 : 0;
-  const detail =
-    name === 'wasm'
-      ? `wasm, ${threads} thread${threads === 1 ? '' : 's'}, our kernels: ${kernels.join(', ') || 'none'}`
-      : name === 'cpu'
-        ? 'cpu (pure JS)'
-        : `${name} (libtensorflow, multi-threaded)`;
-  return { name, reason, tfjs: tf.version_core, threads, kernels, detail };
+export function cores(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
-let wasmKernelsRegistered: string[] = [];
-function registeredWasmKernels(): string[] {
-  return wasmKernelsRegistered;
+/** Whether the backend spreads one op over all cores itself (libtensorflow's intra-op pool). */
+export function isMultiThreaded(name: BackendName): boolean {
+  return name === 'node' || name === 'node-gpu';
+}
+
+/** Default --jobs: one single-threaded worker per core, or 1 where the backend uses every core itself. */
+export function defaultJobsFor(name: BackendName): number {
+  return isMultiThreaded(name) ? 1 : cores();
+}
+
+/** Threads one op may use on this backend: WASM as configured, cpu 1, libtensorflow all cores. */
+function threadsOf(name: BackendName, opts: BackendOptions): number {
+  if (name === 'wasm') return opts.threads ?? 1;
+  return name === 'cpu' ? 1 : cores();
+}
+
+function describe(name: BackendName, reason: string, opts: BackendOptions): ReadyBackend {
+  const kernels = name === 'wasm' ? wasmKernelsRegistered : [];
+  const threads = threadsOf(name, opts);
+  const simd = name === 'wasm' && tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' simd' : '';
+  const detail =
+    name === 'wasm'
+      ? `wasm${simd}, ${threads} thread${threads === 1 ? '' : 's'}, our kernels: ${kernels.join(', ') || 'none'}`
+      : name === 'cpu'
+        ? 'cpu (pure JS), 1 thread'
+        : `${name} (libtensorflow), ${threads} threads`;
+  return { name, reason, tfjs: tf.version_core, threads, kernels, detail };
 }
 
 /**
@@ -112,7 +133,6 @@ export async function readyBackend(choice: BackendChoice, opts: BackendOptions =
     if (err !== null) {
       throw new InputError(`--backend ${choice}: cannot load (${err}); ${HOW_TO[choice]}`, { flag: 'backend' });
     }
-    if (choice === 'wasm') wasmKernelsRegistered = registerWasmKernels();
     current = describe(choice, 'requested', opts);
     return current;
   }
@@ -120,7 +140,6 @@ export async function readyBackend(choice: BackendChoice, opts: BackendOptions =
   for (const name of ['node', 'wasm', 'cpu'] as const) {
     const err = await activate(name, opts);
     if (err === null) {
-      if (name === 'wasm') wasmKernelsRegistered = registerWasmKernels();
       const reason = tried.length === 0 ? `${name} loaded` : `${tried.join('; ')}; ${name} loaded`;
       current = describe(name, reason, opts);
       return current;
