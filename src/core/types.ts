@@ -251,6 +251,8 @@ export interface ErrorInfo {
 
 interface RecordBase {
   id: string;
+  /** sha256 of the suite file the run was planned from (Manifest.suite.hash): mixed dirs are detectable */
+  suiteHash: string;
   spec: RunSpec;
   backend: BackendName;
   startedAt: string;
@@ -302,6 +304,8 @@ export interface Manifest {
   /** present on merged outputs: the shard dirs it came from */
   mergedFrom?: string[];
   shard?: { k: number; n: number };
+  /** planned with --quick (a shrunk smoke run of the suite) */
+  quick?: boolean;
 }
 
 /** One row of `initbench check`: written to results/check/check.json, read by the report. */
