@@ -16,8 +16,8 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = [
 export const SELU_ALPHA = 1.6732632423543772848170429916717;
 export const SELU_SCALE = 1.0507009873554804934193349852946;
 
-/** Default slopes when the spec gives none: tf.leakyRelu's 0.2, elu's 1. */
-export const DEFAULT_LEAKY_ALPHA = 0.2;
+/** Default slopes when the spec gives none (the model builder's: PyTorch's 0.01 leaky slope, elu 1). */
+export const DEFAULT_LEAKY_ALPHA = 0.01;
 export const DEFAULT_ELU_ALPHA = 1;
 
 /**

@@ -1,0 +1,133 @@
+/**
+ * Per-op checks: the reference against tfjs on the active backend, and the reference against its own
+ * central finite differences in float64.
+ */
+import type { CheckRow } from '../core/types.ts';
+import type { Tensor } from '../reference/index.ts';
+import { type OpCase, ALL_CASES, caseInputs, gradInputs, referenceForward, referenceOutputs, tfjsTolerance } from './cases.ts';
+import { type Comparison, type Tolerance, compare, errorRow, rowOf } from './compare.ts';
+import { type Output, tfjsForward, tfjsGrads, tfjsGradUnsupported } from './tfjs-ops.ts';
+
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? String(e);
+
+/** Rows for every case on the active tfjs backend, named `backend` in the rows. */
+export function checkOpsOnBackend(backend: string, cases: readonly OpCase[] = ALL_CASES): CheckRow[] {
+  const rows: CheckRow[] = [];
+  for (const c of cases) {
+    const inputs = caseInputs(c);
+    const expected = referenceOutputs(c, inputs);
+    const tol = tfjsTolerance(c);
+    const got: Record<string, Output> = {};
+    const failed: Record<string, { msg: string; verdict: 'error' | 'skip' }> = {};
+    try {
+      got.forward = tfjsForward(c, inputs);
+    } catch (e) {
+      failed.forward = { msg: firstLine(e), verdict: 'error' };
+    }
+    const unsupported = tfjsGradUnsupported(c);
+    if (unsupported !== null) {
+      for (const key of Object.keys(expected)) if (key !== 'forward') failed[key] = { msg: unsupported, verdict: 'skip' };
+    } else {
+      try {
+        Object.assign(got, tfjsGrads(c, inputs));
+      } catch (e) {
+        // e.g. a kernel the backend lacks: an error row per gradient, then the next case
+        for (const key of Object.keys(expected)) if (key !== 'forward') failed[key] = { msg: firstLine(e), verdict: 'error' };
+      }
+    }
+    for (const [key, r] of Object.entries(expected)) {
+      const op = `${c.op}.${key}`;
+      const a = got[key];
+      const f = failed[key];
+      if (f !== undefined || a === undefined) {
+        rows.push(errorRow(op, c.name, backend, tol, f?.msg ?? `tfjs produced no ${key}`, f?.verdict ?? 'error'));
+        continue;
+      }
+      const cmp = compare(a.data, r.data, r.shape, tol);
+      if (cmp.shapeError === null && a.shape.join(',') !== r.shape.join(',') && !(r.shape.length === 0 && a.data.length === 1)) {
+        cmp.ok = false;
+        cmp.shapeError = `tfjs shape [${a.shape.join(',')}], reference [${r.shape.join(',')}]`;
+      }
+      rows.push(rowOf(op, c.name, backend, cmp, tol, cmp.ok ? undefined : diagnose(c, inputs, cmp)));
+    }
+  }
+  return rows;
+}
+
+/**
+ * A recognisable failure pattern, in words. Max-pool gradients that vanish exactly where every input of
+ * the window is negative point at a backend seeding its running max with 0 instead of −∞.
+ */
+function diagnose(c: OpCase, inputs: Record<string, Tensor>, cmp: Comparison): string | undefined {
+  if (c.kind !== 'pool' || c.op !== 'max-pool' || cmp.first.length === 0) return undefined;
+  const x = inputs.x!;
+  const [, H, W, C] = x.shape as [number, number, number, number];
+  const allNegativeWindow = (n: number, h: number, w: number, ch: number): boolean => {
+    // some window containing (h,w) whose real cells are all negative
+    for (let oh = 0; oh * c.stride <= h + c.size; oh++) {
+      for (let ow = 0; ow * c.stride <= w + c.size; ow++) {
+        const g = { top: 0, left: 0 };
+        if (c.padding === 'same') {
+          const OH = Math.ceil(H / c.stride), OW = Math.ceil(W / c.stride);
+          g.top = Math.floor(Math.max(0, (OH - 1) * c.stride + c.size - H) / 2);
+          g.left = Math.floor(Math.max(0, (OW - 1) * c.stride + c.size - W) / 2);
+        }
+        const r0 = oh * c.stride - g.top, c0 = ow * c.stride - g.left;
+        if (h < r0 || h >= r0 + c.size || w < c0 || w >= c0 + c.size) continue;
+        let neg = true;
+        for (let i = Math.max(0, r0); i < Math.min(H, r0 + c.size); i++)
+          for (let j = Math.max(0, c0); j < Math.min(W, c0 + c.size); j++) if (x.data[((n * H + i) * W + j) * C + ch]! >= 0) neg = false;
+        if (neg) return true;
+      }
+    }
+    return false;
+  };
+  const all = cmp.first.every((m) => m.got === 0 && allNegativeWindow(m.at[0]!, m.at[1]!, m.at[2]!, m.at[3]!));
+  return all ? 'every mismatch is a zero gradient in a window whose inputs are all negative: the backend\'s MaxPoolGrad behaves as if its running max started at 0, not −∞' : undefined;
+}
+
+/** Central differences are O(h²) accurate; h = 1e-5 keeps both truncation and round-off near 1e-10. */
+export const FD_STEP = 1e-5;
+/** rel err < 1e-6 per entry; atol 1e-8 covers entries whose true value is ~0 (round-off ≈ ε·|L|/h). */
+export const FD_TOLERANCE: Tolerance = { atol: 1e-8, rtol: 1e-6 };
+
+/** The scalar L = Σ dy·forward (or the loss itself) whose gradient the backward pass computes. */
+function scalarLoss(c: OpCase, inputs: Record<string, Tensor>): number {
+  const y = referenceForward(c, inputs);
+  if (c.kind === 'softmax-ce') return y.data[0]!;
+  const dy = inputs.dy!;
+  let s = 0;
+  for (let i = 0; i < y.data.length; i++) s += dy.data[i]! * y.data[i]!;
+  return s;
+}
+
+// a case's inputs → dL/d(inputs[name]) by central differences, entry by entry
+export function finiteDifferenceGradient(c: OpCase, inputs: Record<string, Tensor>, name: string, h = FD_STEP): Float64Array {
+  const t = inputs[name]!;
+  const g = new Float64Array(t.data.length);
+  for (let j = 0; j < t.data.length; j++) {
+    const keep = t.data[j]!;
+    t.data[j] = keep + h;
+    const up = scalarLoss(c, inputs);
+    t.data[j] = keep - h;
+    const down = scalarLoss(c, inputs);
+    t.data[j] = keep;
+    g[j] = (up - down) / (2 * h);
+  }
+  return g;
+}
+
+/** Rows comparing every reference gradient with finite differences (backend 'reference-fd'). */
+export function checkFiniteDifferences(cases: readonly OpCase[] = ALL_CASES): CheckRow[] {
+  const rows: CheckRow[] = [];
+  for (const c of cases) {
+    const inputs = caseInputs(c);
+    const analytic = referenceOutputs(c, inputs);
+    for (const name of gradInputs(c)) {
+      const fd = finiteDifferenceGradient(c, inputs, name);
+      const a = analytic[`grad.${name}`]!;
+      rows.push(rowOf(`${c.op}.grad.${name}`, c.name, 'reference-fd', compare(a.data, fd, a.shape, FD_TOLERANCE), FD_TOLERANCE));
+    }
+  }
+  return rows;
+}
