@@ -1,0 +1,181 @@
+/**
+ * One forward and one backward pass through a built model, measuring every layer at once.
+ *
+ * Gradients wrt pre-activations: the eager forward adds a zero tensor εᵢ to the pre-activation of every
+ * layer i (zᵢ + εᵢ, numerically zᵢ) and tf.grads differentiates the scalar ⟨top, g⟩ wrt all εᵢ and all
+ * kernels in one backward pass. ∂/∂εᵢ at ε = 0 is exactly ∂/∂zᵢ, since zᵢ only reaches the top through
+ * zᵢ + εᵢ. g is the cotangent: i.i.d. N(0, 1) of the top's shape, seeded, so the gradients are those
+ * a unit-variance random upstream signal would produce ("unit-gaussian" in the record).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ActivationName, Moments } from '../core/types.ts';
+import { forward, type ModelLayerInfo, type NetLayers } from '../model/index.ts';
+
+export interface MeasuredLayer {
+  info: ModelLayerInfo;
+  pre: Moments;
+  post: Moments;
+  deadFraction: number | null;
+  saturatedFraction: number | null;
+  gradPre: Moments;
+  gradWeight: Moments;
+}
+
+/** Values per layer in the single stats vector read back from the device, in this order. */
+const FIELDS = 14;
+
+/** mean, biased variance (two-pass, via tf.moments), and E[x²] of all entries, as 3 scalars. */
+function momentsOf(x: tf.Tensor): tf.Tensor[] {
+  const m = tf.moments(x);
+  return [m.mean, m.variance, tf.mean(tf.square(x))];
+}
+
+function toMoments(v: Float32Array | Float64Array, at: number): Moments {
+  const f = (n: number): number | null => (Number.isFinite(v[at + n]!) ? v[at + n]! : null);
+  return { mean: f(0), variance: f(1), secondMoment: f(2) };
+}
+
+/**
+ * Dead: a unit is one (position, channel) of a conv layer's output map — i.e. one entry of the
+ * [H, W, C] activation, as a neuron of the equivalent dense net — and it is dead when its
+ * post-activation is exactly 0 for every example of the batch. The fraction is over H·W·C units.
+ */
+function deadFraction(post: tf.Tensor): tf.Tensor {
+  const maxAbs = tf.max(tf.abs(post), 0);
+  return tf.mean(tf.cast(tf.equal(maxAbs, 0), 'float32'));
+}
+
+/** Fraction of post-activation entries in the flat region: |tanh| > 0.99; sigmoid < 0.01 or > 0.99. */
+function saturatedFraction(post: tf.Tensor, act: ActivationName): tf.Tensor | null {
+  if (act === 'tanh') return tf.mean(tf.cast(tf.greater(tf.abs(post), 0.99), 'float32'));
+  if (act === 'sigmoid') return tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(post, 0.5)), 0.49), 'float32'));
+  return null;
+}
+
+export interface MeasureOptions {
+  net: NetLayers;
+  layers: ModelLayerInfo[];
+  activation: ActivationName;
+  batch: tf.Tensor4D;
+  /** seed of the N(0,1) cotangent at the top; non-zero */
+  cotangentSeed: number;
+}
+
+/** The kernel variable of a conv/dense layer (what its call reads, so gradients reach it). */
+function kernelOf(layer: tf.layers.Layer): tf.Tensor {
+  const w = layer.trainableWeights.find((v) => v.originalName.endsWith('/kernel'));
+  if (w === undefined) throw new Error(`layer ${layer.name} has no kernel`);
+  return w.read();
+}
+
+export interface ProbeTensors {
+  /** per layer of `layers`: pre-activation, post-activation (the logits for the head) */
+  pre: tf.Tensor[];
+  post: tf.Tensor[];
+  /** ∂⟨top, g⟩/∂pre and ∂⟨top, g⟩/∂kernel per layer */
+  gradPre: tf.Tensor[];
+  gradWeight: tf.Tensor[];
+  top: tf.Tensor;
+  cotangent: tf.Tensor;
+  dispose(): void;
+}
+
+/**
+ * The forward/backward pass itself, returning the tensors (the caller disposes them with `dispose()`).
+ * BatchNorm runs in training mode (batch statistics).
+ */
+export function probeTensors(opts: MeasureOptions): ProbeTensors {
+  const { net, layers, batch } = opts;
+  const kernels = layers.map((l) => kernelOf(l.kind === 'dense' ? net.head! : net.conv[l.index - 1]!));
+  const kept: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    kept.push(tf.keep(t));
+    return t;
+  };
+  const pre: tf.Tensor[] = [];
+  const post: tf.Tensor[] = [];
+  let top: tf.Tensor | null = null;
+  let cot: tf.Tensor | null = null;
+  try {
+    const grads = tf.tidy(() => {
+      const n = batch.shape[0];
+      const eps = layers.map((l) =>
+        tf.zeros(l.kind === 'dense' ? [n, l.fanOut] : [n, l.spatial[0], l.spatial[1], l.kernelShape[3]!]),
+      );
+      const f = (...xs: tf.Tensor[]): tf.Scalar => {
+        const out = forward<tf.Tensor>(net, batch, {
+          kwargs: { training: true },
+          // pre/post escape the gradient's forward scope via keep; disposed by dispose()
+          pre: (i, z) => (pre[i - 1] = keep(tf.add(z, xs[i - 1]!))),
+          post: (i, a) => {
+            post[i - 1] = keep(a);
+          },
+        });
+        top = keep(out);
+        cot = keep(tf.randomNormal(out.shape, 0, 1, 'float32', opts.cotangentSeed));
+        return tf.sum(tf.mul(out, cot));
+      };
+      return tf.grads(f)([...eps, ...kernels]);
+    });
+    for (const g of grads) kept.push(g);
+    return {
+      pre,
+      post,
+      gradPre: grads.slice(0, layers.length),
+      gradWeight: grads.slice(layers.length),
+      top: top!,
+      cotangent: cot!,
+      dispose: () => {
+        for (const t of new Set(kept)) if (!t.isDisposed) t.dispose();
+      },
+    };
+  } catch (e) {
+    for (const t of new Set(kept)) if (!t.isDisposed) t.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Measures every layer of `layers` (conv layers, then the head if any) with BatchNorm in training mode.
+ * Everything but the returned numbers is disposed.
+ */
+export function measureLayers(opts: MeasureOptions): MeasuredLayer[] {
+  const depth = opts.net.arch.depth;
+  const pt = probeTensors(opts);
+  let v: Float32Array;
+  try {
+    const stats = tf.tidy(() => {
+      const rows: tf.Tensor[] = [];
+      opts.layers.forEach((l, j) => {
+        const post = pt.post[j]!;
+        const isConv = l.index <= depth;
+        rows.push(
+          ...momentsOf(pt.pre[j]!),
+          ...momentsOf(post),
+          isConv ? deadFraction(post) : tf.scalar(NaN),
+          (isConv ? saturatedFraction(post, opts.activation) : null) ?? tf.scalar(NaN),
+          ...momentsOf(pt.gradPre[j]!),
+          ...momentsOf(pt.gradWeight[j]!),
+        );
+      });
+      return tf.stack(rows.map((r) => tf.reshape(tf.cast(r, 'float32'), [])));
+    });
+    v = stats.dataSync() as Float32Array;
+    stats.dispose();
+  } finally {
+    pt.dispose();
+  }
+  return opts.layers.map((info, j) => {
+    const at = j * FIELDS;
+    const num = (k: number): number | null => (Number.isFinite(v[at + k]!) ? v[at + k]! : null);
+    return {
+      info,
+      pre: toMoments(v, at),
+      post: toMoments(v, at + 3),
+      deadFraction: num(6),
+      saturatedFraction: num(7),
+      gradPre: toMoments(v, at + 8),
+      gradWeight: toMoments(v, at + 11),
+    };
+  });
+}
