@@ -1,0 +1,17 @@
+export {
+  readResults,
+  readManifest,
+  readRuns,
+  parseRuns,
+  writeManifest,
+  writeSamples,
+  writeFileAtomic,
+  manifestExists,
+  RunsWriter,
+  RUNS_FILE,
+  MANIFEST_FILE,
+  SAMPLES_FILE,
+  type ReadResultsOptions,
+  type ParsedRuns,
+} from './store.ts';
+export { captureEnvironment, gitCommit } from './environment.ts';
