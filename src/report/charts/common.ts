@@ -1,0 +1,61 @@
+/** Pieces shared by the chart functions: colours, faceting, the page-wide config. */
+import type { TopLevelSpec } from 'vega-lite';
+
+export type Json = Record<string, unknown>;
+
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** tableau10 then its lighter half: stable colours for up to 20 initializers. */
+const PALETTE = [
+  '#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac',
+  '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf',
+];
+
+/**
+ * One colour per initializer, the same in every chart of a page: pass the page's full list so a
+ * chart showing a subset keeps the colours of the others.
+ */
+export function initColor(inits: readonly string[], title = 'initializer'): Json {
+  const domain = [...new Set(inits)];
+  return {
+    field: 'init',
+    type: 'nominal',
+    title,
+    scale: { domain, range: domain.map((_, i) => PALETTE[i % PALETTE.length]) },
+    legend: { orient: 'right', labelLimit: 220, symbolOpacity: 1, symbolType: 'circle' },
+  };
+}
+
+/**
+ * A top-level spec from a layer and its data: faceted (wrapped, `columns` per row) by `panel` when
+ * there is more than one panel, else a plain layer (no lone facet header).
+ */
+export function facetOrLayer(opts: {
+  title: string;
+  subtitle?: string | string[];
+  values: readonly object[];
+  panels: readonly string[];
+  layer: Json[];
+  width?: number;
+  height?: number;
+  columns?: number;
+  resolve?: Json;
+}): TopLevelSpec {
+  const { width = 260, height = 200 } = opts;
+  const title = opts.subtitle === undefined ? opts.title : { text: opts.title, subtitle: opts.subtitle };
+  const base: Json = { $schema: SCHEMA, title, data: { values: opts.values } };
+  if (opts.panels.length <= 1) {
+    return { ...base, width, height, layer: opts.layer } as unknown as TopLevelSpec;
+  }
+  return {
+    ...base,
+    facet: { field: 'panel', type: 'nominal', title: null, sort: [...opts.panels], header: { labelFontSize: 12, labelFontWeight: 'bold' } },
+    columns: Math.min(opts.columns ?? 3, opts.panels.length),
+    spec: { width, height, layer: opts.layer },
+    ...(opts.resolve !== undefined ? { resolve: opts.resolve } : {}),
+  } as unknown as TopLevelSpec;
+}
+
+/** Tooltip number formats. */
+export const SCI = '.3~e';
+export const NUM = '.3~g';

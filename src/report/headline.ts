@@ -1,0 +1,141 @@
+/**
+ * The headline: the study's result in words and numbers computed from the records, the seed's claims
+ * checked against them, and a short terminal table.
+ */
+import type { RunRecord } from '../core/types.ts';
+import { probeSummaryRows, trainabilityRows, type ProbeSummaryRow, type TrainCell } from './rows.ts';
+import { fmt, groupBy } from './util.ts';
+
+/** One row of the terminal summary. */
+export interface HeadlineRow {
+  /** e.g. "he-normal + relu" or "he-normal · depth 30 (training)" */
+  setting: string;
+  depth: number;
+  perLayerRatio: number | null;
+  theoryPerLayerRatio: number | null;
+  lastOverFirst: number | null;
+  finalAccuracy: number | null;
+  /** e.g. "3/3 ok", "stalled 2/3" */
+  outcome: string;
+}
+
+export interface Claim {
+  claim: string;
+  measured: string;
+  verdict: 'holds' | 'does not hold';
+}
+
+export interface Headline {
+  sentences: string[];
+  claims: Claim[];
+  rows: HeadlineRow[];
+}
+
+function probeSentence(r: ProbeSummaryRow): string {
+  const where = r.panel === 'all runs' ? '' : ` (${r.panel})`;
+  const pad = r.paddingFactor !== null && Math.abs(r.paddingFactor - 1) > 0.005 ? r.paddingFactor : null;
+  let theory = '';
+  if (r.theoryPerLayerRatio !== null) {
+    theory = pad !== null
+      ? ` (theory ${fmt(r.theoryPerLayerRatio)} = ${fmt(r.theoryPerLayerRatio / pad)} mean-field × padding ${fmt(pad)})`
+      : ` (theory ${fmt(r.theoryPerLayerRatio)})`;
+  }
+  const after = r.lastOverFirst === null ? '' : `; after ${r.depth} layers ${fmt(r.lastOverFirst)} of layer 1's variance`;
+  return `${r.init} + ${r.activation}${where}: variance × ${fmt(r.perLayerRatio)} per layer${theory}${after}.`;
+}
+
+const XAVIERISH = /xavier|glorot|lecun/i;
+const HEISH = /^(he-|tfjs:he)|kaiming/i;
+
+function claims(rows: readonly ProbeSummaryRow[]): Claim[] {
+  const out: Claim[] = [];
+  const relu = rows.filter((r) => r.activation === 'relu' && r.perLayerRatio !== null);
+  // Unit-gain inits with fan_in = fan_out: whatever they lose per layer is ReLU's doing (and padding's).
+  const xav = relu.filter((r) => XAVIERISH.test(r.init) && !r.init.startsWith('tfjs:'));
+  const he = relu.filter((r) => HEISH.test(r.init) && !r.init.startsWith('tfjs:'));
+  const pad = (r: ProbeSummaryRow) => r.paddingFactor ?? 1;
+  if (xav.length > 0) {
+    const r = xav[0]!;
+    const halving = r.perLayerRatio! / pad(r);
+    out.push({
+      claim: 'ReLU halves the variance per layer',
+      measured: `${r.init} + relu: × ${fmt(r.perLayerRatio)} per layer = ${fmt(halving)} × padding ${fmt(pad(r))}`,
+      verdict: Math.abs(halving - 0.5) <= 0.075 ? 'holds' : 'does not hold',
+    });
+    if (r.lastOverFirst !== null) {
+      const predicted = 0.5 ** (r.depth - 1);
+      out.push({
+        claim: 'Xavier + ReLU dies with depth: Var(L) = Var(0)·(½)^L',
+        measured: `after ${r.depth} layers ${fmt(r.lastOverFirst)} of layer 1's (½^${r.depth - 1} = ${fmt(predicted)}; with padding ${fmt(predicted * pad(r) ** (r.depth - 1))})`,
+        verdict: r.lastOverFirst < 0.5 ** Math.min(10, (r.depth - 1) / 2) ? 'holds' : 'does not hold',
+      });
+    }
+  }
+  if (he.length > 0) {
+    const r = he[0]!;
+    const kept = r.perLayerRatio! / pad(r);
+    out.push({
+      claim: 'He keeps it ≈ 1',
+      measured: `${r.init} + relu: × ${fmt(r.perLayerRatio)} per layer = ${fmt(kept)} × padding ${fmt(pad(r))}; after ${r.depth} layers ${fmt(r.lastOverFirst)} of layer 1's`,
+      verdict: Math.abs(kept - 1) <= 0.1 ? 'holds' : 'does not hold',
+    });
+  }
+  return out;
+}
+
+function outcome(c: TrainCell): string {
+  const parts = (['ok', 'stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${c.runs}`);
+  return parts.join(', ');
+}
+
+function trainingSentences(cells: readonly TrainCell[]): string[] {
+  const out: string[] = [];
+  for (const group of groupBy(cells, (c) => c.panel).values()) {
+    const depth = Math.max(...group.map((c) => c.depth));
+    const at = group.filter((c) => c.depth === depth).sort((a, b) => (b.accuracy ?? -1) - (a.accuracy ?? -1));
+    const where = group[0]!.panel === 'all runs' ? '' : ` (${group[0]!.panel})`;
+    const parts = at.map((c) => `${c.init} ${c.accuracy === null ? 'no accuracy' : `${(c.accuracy * 100).toFixed(0)}%`} (${outcome(c)})`);
+    out.push(`Training, depth ${depth}${where}: final held-out accuracy ${parts.join('; ')}; chance ${(at[0]!.chance * 100).toFixed(0)}%.`);
+  }
+  return out;
+}
+
+export function headline(records: readonly RunRecord[]): Headline {
+  const probes = probeSummaryRows(records);
+  const cells = trainabilityRows(records);
+  const sentences = [...probes.map(probeSentence), ...trainingSentences(cells)];
+  const failed = records.filter((r) => r.status === 'failed');
+  if (failed.length > 0) sentences.push(`${failed.length} of ${records.length} runs failed (listed under "Failed runs").`);
+  const cellAt = new Map(cells.map((c) => [`${c.init}\u0000${c.depth}`, c]));
+  const rows: HeadlineRow[] = probes.map((p) => {
+    const c = cellAt.get(`${p.init}\u0000${p.depth}`);
+    return {
+      setting: `${p.init} + ${p.activation}${p.panel === 'all runs' ? '' : ` · ${p.panel}`}`,
+      depth: p.depth,
+      perLayerRatio: p.perLayerRatio,
+      theoryPerLayerRatio: p.theoryPerLayerRatio,
+      lastOverFirst: p.lastOverFirst,
+      finalAccuracy: c?.accuracy ?? null,
+      outcome: c === undefined ? `${p.seeds} seeds` : outcome(c),
+    };
+  });
+  // Trained settings without a probe still get a row.
+  for (const c of cells) {
+    if (rows.some((r) => r.setting.startsWith(`${c.init} +`) && r.depth === c.depth)) continue;
+    rows.push({ setting: `${c.init}${c.panel === 'all runs' ? '' : ` · ${c.panel}`}`, depth: c.depth, perLayerRatio: null, theoryPerLayerRatio: null, lastOverFirst: null, finalAccuracy: c.accuracy, outcome: outcome(c) });
+  }
+  return { sentences, claims: claims(probes), rows };
+}
+
+/** Terminal table of the headline numbers, then the report path. */
+export function formatSummary(rows: readonly HeadlineRow[], reportPath: string, extra: readonly string[] = []): string {
+  const head = ['setting', 'depth', '×/layer', 'theory', 'last/first', 'final acc', 'runs'];
+  const body = rows.map((r) => [
+    r.setting, String(r.depth), fmt(r.perLayerRatio), fmt(r.theoryPerLayerRatio), fmt(r.lastOverFirst),
+    r.finalAccuracy === null ? '–' : `${(r.finalAccuracy * 100).toFixed(1)}%`, r.outcome,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const out = [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...body.map(line), ...extra, `report: ${reportPath}`];
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,369 @@
+/**
+ * Records → typed chart rows. Every chart function takes rows from here, never records, so each
+ * chart can be built and tested from hand-made rows alone.
+ *
+ * A run's "coordinates" are the axes of the suite matrix as readable strings (activation, depth,
+ * width, …). Charts colour by initializer, put one axis on x, and facet by the rest that vary:
+ * `panel` is the label of those varying axes, e.g. "relu" or "relu · width 16".
+ */
+import type { InitSpec, LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
+import { finite, groupBy, median, minMax } from './util.ts';
+
+/** Axes in display order; `init` and `seed` are never facets. */
+const AXES = [
+  'activation', 'arch', 'depth', 'width', 'kernel', 'padding', 'downsample', 'bias', 'input', 'probe', 'data',
+  'optimizer', 'lr', 'batch', 'steps',
+] as const;
+export type Axis = (typeof AXES)[number];
+
+function initOptionText(init: InitSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(init)) if (k !== 'name' && v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/**
+ * Initializer labels: the canonical name, plus those options that differ between runs sharing
+ * that name (so 'he-normal' stays short unless the suite varies its gain or mode).
+ */
+export function initLabeler(specs: readonly RunSpec[]): (init: InitSpec) => string {
+  const byName = groupBy(specs.map((s) => s.init), (i) => i.name);
+  const varying = new Map<string, string[]>();
+  for (const [name, inits] of byName) {
+    const keys = new Set(inits.flatMap((i) => Object.keys(initOptionText(i))));
+    varying.set(name, [...keys].filter((k) => new Set(inits.map((i) => initOptionText(i)[k] ?? '')).size > 1).sort());
+  }
+  return (init) => {
+    const keys = varying.get(init.name) ?? [];
+    const opts = initOptionText(init);
+    const extra = keys.filter((k) => opts[k] !== undefined).map((k) => `${k} ${opts[k]}`);
+    return extra.length > 0 ? `${init.name} (${extra.join(', ')})` : init.name;
+  };
+}
+
+export function activationLabel(spec: RunSpec): string {
+  const a = spec.activation;
+  return a.alpha !== undefined ? `${a.name} α=${a.alpha}` : a.name;
+}
+
+export function dataLabel(spec: RunSpec): string {
+  const d = spec.data;
+  if (d === null) return 'none';
+  return d.kind === 'synthetic' ? `synthetic d=${d.difficulty}` : `cifar10 ${d.trainSize}/${d.testSize}`;
+}
+
+/** The matrix coordinates of a run as short labels ("depth 30", "width 64"). */
+export function coordinates(spec: RunSpec): Record<Axis, string> {
+  const a = spec.arch;
+  const t = spec.train;
+  return {
+    activation: activationLabel(spec),
+    arch: a.kind,
+    depth: `depth ${a.depth}`,
+    width: `width ${a.width}`,
+    kernel: `kernel ${a.kernel}`,
+    padding: `padding ${a.padding}`,
+    downsample: a.downsample.at.length === 0 ? 'no downsampling' : `${a.downsample.mode} at ${a.downsample.at.join(',')}`,
+    bias: a.bias ? 'bias' : 'no bias',
+    input: `input ${spec.input.height}×${spec.input.width}×${spec.input.channels}`,
+    probe: spec.probe === null ? 'no probe' : `probe ${spec.probe.source} σ=${spec.probe.inputStd} n=${spec.probe.batch}`,
+    data: dataLabel(spec),
+    optimizer: t === null ? 'no training' : t.optimizer,
+    lr: t === null ? '' : `lr ${t.lr}`,
+    batch: t === null ? '' : `batch ${t.batchSize}`,
+    steps: t === null ? '' : `${t.steps} steps`,
+  };
+}
+
+/** The axes whose value differs across these specs. */
+export function varyingAxes(specs: readonly RunSpec[]): Axis[] {
+  if (specs.length === 0) return [];
+  const coords = specs.map(coordinates);
+  return AXES.filter((ax) => new Set(coords.map((c) => c[ax])).size > 1);
+}
+
+/** Panel label from the varying axes minus those a chart shows another way. */
+export function panelLabeler(specs: readonly RunSpec[], exclude: readonly Axis[]): (spec: RunSpec) => string {
+  const axes = varyingAxes(specs).filter((a) => !exclude.includes(a));
+  return (spec) => {
+    const c = coordinates(spec);
+    const s = axes.map((a) => c[a]).join(' · ');
+    return s === '' ? 'all runs' : s;
+  };
+}
+
+/** Panels sorted by their natural order (numbers inside labels compare numerically). */
+export function sortLabels(labels: Iterable<string>): string[] {
+  return [...new Set(labels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+// ---------------------------------------------------------------- per-layer rows
+
+export type LayerMetric = 'preVariance' | 'gradPreVariance' | 'postSecondMoment' | 'deadFraction';
+
+/** One point of a per-layer line: measured (median over seeds, band min–max) or theory. */
+export interface LayerRow {
+  panel: string;
+  init: string;
+  layer: number;
+  /** layer name, e.g. conv12 */
+  name: string;
+  series: 'measured' | 'theory';
+  value: number;
+  lo: number | null;
+  hi: number | null;
+  seeds: number;
+  depth: number;
+}
+
+function layerValue(l: LayerProbe, metric: LayerMetric): number | null {
+  switch (metric) {
+    case 'preVariance':
+      return l.pre.variance;
+    case 'gradPreVariance':
+      return l.gradPre.variance;
+    case 'postSecondMoment':
+      return l.post.secondMoment;
+    case 'deadFraction':
+      return l.deadFraction;
+  }
+}
+
+function layerTheory(l: LayerProbe, metric: LayerMetric): number | null {
+  if (metric === 'preVariance') return l.theory.preVariance;
+  if (metric === 'gradPreVariance') return l.theory.gradPreVariance;
+  return null;
+}
+
+type ProbedRecord = RunRecord & { probe: NonNullable<RunRecord['probe']> };
+
+function probed(records: readonly RunRecord[]): ProbedRecord[] {
+  return records.filter((r): r is ProbedRecord => r.status !== 'failed' && r.probe !== null);
+}
+
+/**
+ * Per-layer rows of the at-init probe. Each setting (all axes but depth and seed) is shown at its
+ * deepest net: earlier layers of a deeper net tell the same forward story, and one line per depth
+ * would bury the chart. `log` drops values ≤ 0 that a log axis cannot show.
+ */
+export function layerRows(records: readonly RunRecord[], metric: LayerMetric, opts: { log: boolean }): LayerRow[] {
+  const recs = probed(records);
+  const specs = recs.map((r) => r.spec);
+  const label = initLabeler(specs);
+  const panel = panelLabeler(specs, ['depth']);
+  const settings = groupBy(recs, (r) => `${panel(r.spec)}\u0000${label(r.spec.init)}`);
+  const rows: LayerRow[] = [];
+  const ok = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!opts.log || v > 0);
+  for (const group of settings.values()) {
+    const depth = Math.max(...group.map((r) => r.spec.arch.depth));
+    const deepest = group.filter((r) => r.spec.arch.depth === depth);
+    const first = deepest[0]!;
+    const p = panel(first.spec);
+    const init = label(first.spec.init);
+    const layerCount = Math.max(...deepest.map((r) => r.probe.layers.length));
+    for (let i = 0; i < layerCount; i++) {
+      const ls = deepest.map((r) => r.probe.layers[i]).filter((l): l is LayerProbe => l !== undefined);
+      const meta = ls[0]!;
+      const vals = finite(ls.map((l) => layerValue(l, metric))).filter((v) => ok(v));
+      const m = median(vals);
+      const band = minMax(vals);
+      if (m !== null && ok(m)) {
+        rows.push({ panel: p, init, layer: meta.index, name: meta.name, series: 'measured', value: m, lo: band?.[0] ?? null, hi: band?.[1] ?? null, seeds: vals.length, depth });
+      }
+      const th = median(finite(ls.map((l) => layerTheory(l, metric))));
+      if (ok(th)) {
+        rows.push({ panel: p, init, layer: meta.index, name: meta.name, series: 'theory', value: th, lo: null, hi: null, seeds: ls.length, depth });
+      }
+    }
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- training rows
+
+export interface CurveRow {
+  panel: string;
+  init: string;
+  step: number;
+  median: number;
+  lo: number;
+  hi: number;
+  seeds: number;
+}
+
+type TrainedRecord = Extract<RunRecord, { status: 'ok' | 'stalled' | 'diverged' }> & { train: NonNullable<RunRecord['train']> };
+
+export function trained(records: readonly RunRecord[]): TrainedRecord[] {
+  return records.filter((r): r is TrainedRecord => r.status !== 'failed' && r.train !== null);
+}
+
+function trainPanel(recs: readonly TrainedRecord[]): (spec: RunSpec) => string {
+  return panelLabeler(recs.map((r) => r.spec), []);
+}
+
+/** Bucketed mean of a run's per-step losses, ≤ `points` buckets (smooths the per-batch noise). */
+function bucketLosses(losses: readonly { step: number; loss: number }[], size: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const buckets = groupBy(losses, (p) => String(Math.floor(p.step / size)));
+  for (const [b, pts] of buckets) {
+    const v = finite(pts.map((p) => p.loss));
+    if (v.length === 0) continue;
+    out.set(Math.min((Number(b) + 1) * size, Math.max(...pts.map((p) => p.step))), v.reduce((a, c) => a + c, 0) / v.length);
+  }
+  return out;
+}
+
+function curveRows(
+  records: readonly RunRecord[],
+  series: (r: TrainedRecord) => Map<number, number>,
+): CurveRow[] {
+  const recs = trained(records);
+  const label = initLabeler(recs.map((r) => r.spec));
+  const panel = panelLabeler(recs.map((r) => r.spec), ['depth']);
+  const depthPanel = (s: RunSpec) => {
+    const rest = panel(s);
+    return rest === 'all runs' ? `depth ${s.arch.depth}` : `depth ${s.arch.depth} · ${rest}`;
+  };
+  const rows: CurveRow[] = [];
+  for (const group of groupBy(recs, (r) => `${depthPanel(r.spec)}\u0000${label(r.spec.init)}`).values()) {
+    const perSeed = group.map(series);
+    const steps = [...new Set(perSeed.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+    for (const step of steps) {
+      const vals = finite(perSeed.map((m) => m.get(step)));
+      const m = median(vals);
+      const band = minMax(vals);
+      if (m === null || band === null) continue;
+      rows.push({ panel: depthPanel(group[0]!.spec), init: label(group[0]!.spec.init), step, median: m, lo: band[0], hi: band[1], seeds: vals.length });
+    }
+  }
+  return rows;
+}
+
+/** Training loss per step: bucket means (≤ 120 points per run), median and min–max over seeds. */
+export function lossRows(records: readonly RunRecord[]): CurveRow[] {
+  return curveRows(records, (r) => {
+    const last = r.train.losses.at(-1)?.step ?? 0;
+    return bucketLosses(r.train.losses, Math.max(1, Math.ceil((last + 1) / 120)));
+  });
+}
+
+/** Held-out accuracy at each eval, median and min–max over seeds. */
+export function accuracyRows(records: readonly RunRecord[]): CurveRow[] {
+  return curveRows(records, (r) => new Map(r.train.evals.map((e) => [e.step, e.accuracy])));
+}
+
+/** Chance accuracy per panel (a rule on the accuracy chart). */
+export function chanceRows(records: readonly RunRecord[], curves: readonly CurveRow[]): { panel: string; chance: number }[] {
+  const recs = trained(records);
+  const chance = median(recs.map((r) => r.train.chance)) ?? 0.1;
+  return sortLabels(curves.map((c) => c.panel)).map((panel) => ({ panel, chance }));
+}
+
+// ---------------------------------------------------------------- trainability
+
+export interface TrainCell {
+  panel: string;
+  init: string;
+  depth: number;
+  /** median final held-out accuracy over the runs that trained (diverged runs count as chance) */
+  accuracy: number | null;
+  runs: number;
+  ok: number;
+  stalled: number;
+  diverged: number;
+  failed: number;
+  chance: number;
+  /** the text in the cell, e.g. "0.86" or "0.10\nstalled 3/3" */
+  label: string;
+}
+
+export function trainabilityRows(records: readonly RunRecord[]): TrainCell[] {
+  const withTrain = records.filter((r) => r.spec.train !== null);
+  const specs = withTrain.map((r) => r.spec);
+  const label = initLabeler(specs);
+  const panel = panelLabeler(specs, ['depth']);
+  const cells: TrainCell[] = [];
+  for (const group of groupBy(withTrain, (r) => `${panel(r.spec)}\u0000${label(r.spec.init)}\u0000${r.spec.arch.depth}`).values()) {
+    const first = group[0]!;
+    const count = (s: RunRecord['status']) => group.filter((r) => r.status === s).length;
+    const tr = trained(group);
+    const chance = median(tr.map((r) => r.train.chance)) ?? 1 / Math.max(2, first.spec.arch.classes);
+    // A diverged net predicts nothing useful: score it at chance so the median reflects it.
+    const accs = tr.map((r) => (r.status === 'diverged' ? chance : (r.train.finalAccuracy ?? NaN)));
+    const acc = median(accs);
+    const n = group.length;
+    const c = { ok: count('ok'), stalled: count('stalled'), diverged: count('diverged'), failed: count('failed') };
+    const marks = (['stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${n}`);
+    const text = acc === null ? marks.join('\n') : [acc.toFixed(2), marks.join(' · ')].filter((t) => t !== '').join('\n');
+    cells.push({ panel: panel(first.spec), init: label(first.spec.init), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text });
+  }
+  return cells;
+}
+
+// ---------------------------------------------------------------- summaries for the headline
+
+export interface ProbeSummaryRow {
+  panel: string;
+  init: string;
+  activation: string;
+  depth: number;
+  seeds: number;
+  perLayerRatio: number | null;
+  theoryPerLayerRatio: number | null;
+  lastOverFirst: number | null;
+  theoryLastOverFirst: number | null;
+  /** geometric-mean fraction of kernel taps inside the image ('same' zero padding), layers 2..L */
+  paddingFactor: number | null;
+}
+
+/**
+ * Average fraction of a k-tap window (stride 1, 'same' padding as tfjs pads: the extra row at the
+ * bottom/right) that falls inside an n-wide image: the variance a zero-padded border loses.
+ */
+export function tapFraction(n: number, k: number): number {
+  const before = Math.floor((k - 1) / 2);
+  let inside = 0;
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < k; t++) {
+      const j = i - before + t;
+      if (j >= 0 && j < n) inside++;
+    }
+  }
+  return inside / (n * k);
+}
+
+function paddingFactor(spec: RunSpec, layers: readonly LayerProbe[]): number | null {
+  if (spec.arch.padding !== 'same') return 1;
+  const convs = layers.filter((l) => l.kind === 'conv').slice(1);
+  if (convs.length === 0) return null;
+  const logs = convs.map((l) => Math.log(tapFraction(l.spatial[0], spec.arch.kernel) * tapFraction(l.spatial[1], spec.arch.kernel)));
+  return Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
+}
+
+/** Per (setting, initializer) at its deepest net: the probe summary, median over seeds. */
+export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow[] {
+  const recs = probed(records);
+  const specs = recs.map((r) => r.spec);
+  const label = initLabeler(specs);
+  const panel = panelLabeler(specs, ['depth', 'activation']);
+  const out: ProbeSummaryRow[] = [];
+  for (const group of groupBy(recs, (r) => `${panel(r.spec)}\u0000${activationLabel(r.spec)}\u0000${label(r.spec.init)}`).values()) {
+    const depth = Math.max(...group.map((r) => r.spec.arch.depth));
+    const deepest = group.filter((r) => r.spec.arch.depth === depth);
+    const first = deepest[0]!;
+    const s = (f: (r: ProbedRecord) => number | null) => median(finite(deepest.map(f)));
+    out.push({
+      panel: panel(first.spec),
+      init: label(first.spec.init),
+      activation: activationLabel(first.spec),
+      depth,
+      seeds: deepest.length,
+      perLayerRatio: s((r) => r.probe.summary.perLayerRatio),
+      theoryPerLayerRatio: s((r) => r.probe.summary.theoryPerLayerRatio),
+      lastOverFirst: s((r) => r.probe.summary.lastOverFirst),
+      theoryLastOverFirst: s((r) => r.probe.summary.theoryLastOverFirst),
+      paddingFactor: paddingFactor(first.spec, first.probe.layers),
+    });
+  }
+  return out.sort((a, b) => a.panel.localeCompare(b.panel) || a.activation.localeCompare(b.activation) || a.init.localeCompare(b.init));
+}
