@@ -1,0 +1,38 @@
+/**
+ * Theory of weight init, as code: gains, Gaussian moments of activations, mean-field signal
+ * propagation, and per-layer CNN predictions with padding and finite-width corrections.
+ * This room imports nothing of ours; its types are structural copies of core's.
+ */
+export {
+  type Act,
+  type ActName,
+  DEFAULT_ACTIVATION_ALPHA,
+  SELU_ALPHA,
+  SELU_LAMBDA,
+  activationFn,
+  activationDeriv,
+  activationGain,
+  variancePreservingGain,
+  secondMomentFactor,
+  firstMoment,
+  derivSecondMoment,
+  fourthMoment,
+  reluMomentsShifted,
+  expectUnder,
+} from './activations.ts';
+export { gaussHermite, gaussianExpectation, GH_POINTS } from './quadrature.ts';
+export { meanField, lengthMap, reluVarianceClosedForm, type MeanField } from './meanfield.ts';
+export {
+  predictLayers,
+  predictLayersDetailed,
+  paddingFactor,
+  poolMoments,
+  haninRolnickLogVariance,
+  BN_EPSILON,
+  type TheoryArch,
+  type TheoryInput,
+  type LayerPrediction,
+  type LayerPredictionDetail,
+  type PredictOptions,
+} from './cnn.ts';
+export { erf, erfc, normCdf, normPdf, normQuantile, lnGamma, gammaP, chi2Cdf, chi2Quantile } from './special.ts';
