@@ -1,6 +1,7 @@
 // Every CLI command, one file each. Add yours here.
 import type { CommandModule } from 'yargs';
 import { backendsCommand } from './backends.ts';
+import { reportCommand } from './report.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [backendsCommand];
+export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, reportCommand];

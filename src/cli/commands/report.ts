@@ -1,0 +1,39 @@
+import type { CommandModule } from 'yargs';
+import { InputError } from '../../core/errors.ts';
+import { latestResultsDir, terminalSummary, writeReport } from '../../report/index.ts';
+
+interface ReportArgs {
+  dir?: string;
+  out?: string;
+  png: boolean;
+  svg: boolean;
+  'allow-mixed': boolean;
+  latest: boolean;
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report [dir]',
+  describe: 'write DIR/report.html (self-contained, offline) from a results dir; --svg/--png also write DIR/charts/*',
+  builder: (y) =>
+    y
+      .positional('dir', { type: 'string', describe: 'results dir holding runs.jsonl and manifest.json' })
+      .option('out', { type: 'string', describe: 'HTML file to write (default DIR/report.html)' })
+      .option('svg', { type: 'boolean', default: false, describe: 'also write each chart to DIR/charts/NAME.svg' })
+      .option('png', { type: 'boolean', default: false, describe: 'also write each chart to DIR/charts/NAME.png' })
+      .option('allow-mixed', { type: 'boolean', default: false, describe: 'read records from different suite files' })
+      .option('latest', { type: 'boolean', default: false, describe: 'use the most recently written results/*/ dir' }) as never,
+  handler: async (args) => {
+    if (args.latest && args.dir !== undefined) {
+      throw new InputError(`--latest: expected no DIR with --latest, got ${JSON.stringify(args.dir)}`, { flag: 'latest' });
+    }
+    if (!args.latest && args.dir === undefined) {
+      throw new InputError('report: expected a results dir (e.g. results/default) or --latest', { flag: 'latest' });
+    }
+    const dir = args.dir ?? latestResultsDir('results');
+    const r = await writeReport(dir, { out: args.out, svg: args.svg, png: args.png, allowMixed: args['allow-mixed'] });
+    for (const w of r.warnings) process.stderr.write(`initbench: warning: ${w}\n`);
+    process.stdout.write(terminalSummary({ ...r, warnings: [] }));
+    if (r.charts.length > 0) process.stdout.write(`charts: ${r.charts.length} files in ${dir}/charts\n`);
+    if (r.index !== null) process.stdout.write(`index: ${r.index}\n`);
+  },
+};
