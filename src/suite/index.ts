@@ -1,0 +1,53 @@
+/**
+ * Suite files: read → parse (line/column on bad JSON) → validate (file: path errors) → plan.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { InputError } from '../core/errors.ts';
+import { planSuite, type Plan, type PlanOptions } from './plan.ts';
+import { type SuiteSpec } from './schema.ts';
+import { parseJsonText, validateSuiteValue } from './validate.ts';
+
+export { planSuite, runLabel, canonicalJson, runId, ABSURD_DEPTH, QUICK, BUILTIN_DEFAULTS, type Plan, type PlanOptions } from './plan.ts';
+export { suiteJsonSchema, suiteJsonSchemaText, SuiteSchema, ACTIVATION_NAMES, ARCH_KINDS, type SuiteSpec, type SuitePoint } from './schema.ts';
+export { validateSuiteValue, parseJsonText, displayPath } from './validate.ts';
+
+export interface LoadedSuite {
+  /** path as given */
+  file: string;
+  /** the file's bytes as text */
+  text: string;
+  /** sha256 of the file's bytes */
+  hash: string;
+  /** parsed JSON, as written */
+  source: unknown;
+  suite: SuiteSpec;
+  plan: Plan;
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Parses and plans suite text; `file` names it in errors. */
+export function planSuiteText(text: string, file: string, opts: Omit<PlanOptions, 'file'> = {}): Omit<LoadedSuite, 'file' | 'text' | 'hash'> {
+  const source = parseJsonText(text, file);
+  const suite = validateSuiteValue(source, file);
+  return { source, suite, plan: planSuite(suite, { ...opts, file }) };
+}
+
+/** Reads, validates and plans a suite file. Throws InputError (exit 2) on any problem. */
+export function loadSuite(file: string, opts: Omit<PlanOptions, 'file'> = {}): LoadedSuite {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(
+      `${file}: cannot read the suite file (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (e as Error).message}); shipped suites are in suites/, see \`initbench list\``,
+      { file },
+    );
+  }
+  const text = bytes.toString('utf8');
+  return { file, text, hash: sha256(bytes), ...planSuiteText(text, file, opts) };
+}

@@ -1,0 +1,387 @@
+/**
+ * SuiteSpec → Plan: the matrix product (minus `exclude`, plus `include`) × seeds, every default
+ * applied, each run with an explicit non-zero seed and a stable id. Pure: the input is never mutated.
+ *
+ * Plan order: repeat-major (all points of repeat 0, then repeat 1, …), points in matrix order with the
+ * first axis outermost, then `include` entries. Seeds: deriveSeed(suite seed, canonical coordinates,
+ * repeat), so the same configuration gets the same seed in any suite with the same suite seed.
+ * Id: the first 12 hex digits of sha256 over the canonical JSON of the run spec without its id.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  ActivationName,
+  ActivationSpec,
+  ArchSpec,
+  DataSpec,
+  InitSpec,
+  InputSpec,
+  LrSchedule,
+  ProbeSpec,
+  RunSpec,
+  TrainSpec,
+} from '../core/types.ts';
+import { InputError } from '../core/errors.ts';
+import { deriveSeed } from '../core/rng.ts';
+import { normalizeInitSpec } from '../init/index.ts';
+import { DEFAULT_ACTIVATION_ALPHA } from '../theory/index.ts';
+import { validateArch } from '../model/index.ts';
+import { AXIS_NAMES, type AxisName, type SuitePoint, type SuiteSpec } from './schema.ts';
+import { canonicalJson } from './canonical.ts';
+
+export { canonicalJson };
+
+/** Depths at or above this need --force: a typo (10000 for 100) should not start a week-long run. */
+export const ABSURD_DEPTH = 10_000;
+
+export interface PlanOptions {
+  /** the suite file as given, for error messages */
+  file: string;
+  /** allow depth ≥ ABSURD_DEPTH */
+  force?: boolean;
+  /** shrink the suite for a smoke run (see QUICK) */
+  quick?: boolean;
+}
+
+export interface Plan {
+  name: string;
+  description: string;
+  seed: number;
+  seeds: number;
+  quick: boolean;
+  runs: RunSpec[];
+}
+
+/** What --quick caps: fewer seeds, shallower and narrower nets, shorter training on less data. */
+export const QUICK = {
+  seeds: 2,
+  depth: 10,
+  width: 16,
+  probeBatch: 8,
+  steps: 20,
+  trainSize: 512,
+  testSize: 256,
+} as const;
+
+/** Built-in defaults, under the suite's `defaults`. `head` and `classes` follow train/data when unset. */
+export const BUILTIN_DEFAULTS = {
+  init: 'he-normal',
+  activation: 'relu',
+  arch: 'plain',
+  depth: 10,
+  width: 64,
+  kernel: 3,
+  padding: 'same',
+  bias: false,
+  downsample: { at: [], mode: 'stride' },
+  input: { height: 32, width: 32, channels: 3 },
+  probe: { batch: 32, source: 'gaussian', inputStd: 1, atSteps: [] },
+  data: null,
+  train: null,
+} as const satisfies SuitePoint;
+
+export const DATA_DEFAULTS = {
+  synthetic: { difficulty: 0.5, classes: 10, trainSize: 4096, testSize: 1024 },
+  cifar10: { trainSize: 50000, testSize: 10000, augment: false },
+} as const;
+
+export const TRAIN_DEFAULTS: TrainSpec = {
+  optimizer: 'sgd',
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 0,
+  schedule: { kind: 'constant' },
+  warmupSteps: 0,
+  batchSize: 32,
+  steps: 200,
+  evalEvery: 50,
+  targetAccuracy: 0.5,
+};
+
+const ACTIVATION_ALPHA: Partial<Record<ActivationName, number>> = DEFAULT_ACTIVATION_ALPHA;
+
+export function runId(spec: Omit<RunSpec, 'id'>): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 12);
+}
+
+type Raw = Record<string, unknown>;
+/** Where each axis value of a point came from, for error messages (`matrix.depth[2]`). */
+type Origins = Partial<Record<AxisName, string>>;
+
+interface RawPoint {
+  values: SuitePoint;
+  origins: Origins;
+  /** how the point is named in errors that concern the combination */
+  label: string;
+}
+
+const isObj = (v: unknown): v is Raw => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Object-valued axes merge over the layer below; everything else replaces it. */
+function layer(base: SuitePoint, over: SuitePoint, baseOrigins: Origins, overPrefix: (k: AxisName) => string): [SuitePoint, Origins] {
+  const out: Raw = { ...base };
+  const origins: Origins = { ...baseOrigins };
+  for (const k of AXIS_NAMES) {
+    if (!(k in over)) continue;
+    const v = (over as Raw)[k];
+    const b = out[k];
+    const mergeable = (k === 'input' || k === 'probe' || k === 'train' || k === 'downsample') && isObj(v) && isObj(b);
+    const sameData = k === 'data' && isObj(v) && isObj(b) && v.kind === b.kind;
+    out[k] = mergeable || sameData ? { ...(b as Raw), ...(v as Raw) } : v;
+    origins[k] = overPrefix(k);
+  }
+  return [out as SuitePoint, origins];
+}
+
+function matrixPoints(suite: SuiteSpec, base: SuitePoint, baseOrigins: Origins): RawPoint[] {
+  const axes = Object.entries(suite.matrix).filter(([, vs]) => vs !== undefined) as [AxisName, unknown[]][];
+  let combos: { over: Raw; idx: [AxisName, number][] }[] = [{ over: {}, idx: [] }];
+  for (const [axis, values] of axes) {
+    const next: typeof combos = [];
+    for (const c of combos) values.forEach((v, i) => next.push({ over: { ...c.over, [axis]: v }, idx: [...c.idx, [axis, i]] }));
+    combos = next;
+  }
+  return combos.map(({ over, idx }) => {
+    const at = new Map(idx);
+    const [values, origins] = layer(base, over as SuitePoint, baseOrigins, (k) => `matrix.${k}[${at.get(k)}]`);
+    return { values, origins, label: idx.map(([k, i]) => `matrix.${k}[${i}]`).join(' × ') || 'matrix' };
+  });
+}
+
+/** `"he-normal"` ≡ `{"name": "he-normal"}` when matching exclude entries. */
+function shorthand(k: AxisName, v: unknown): unknown {
+  if ((k === 'init' || k === 'activation') && typeof v === 'string') return { name: v };
+  if (k === 'train' && isObj(v) && typeof v.schedule === 'string') return { ...v, schedule: { kind: v.schedule } };
+  return v;
+}
+
+/** Every field of `pattern` equals the same field of `value` (objects: recursively; arrays: exactly). */
+function subsetMatch(pattern: unknown, value: unknown): boolean {
+  if (isObj(pattern)) {
+    if (!isObj(value)) return false;
+    return Object.keys(pattern).every((k) => subsetMatch(pattern[k], value[k]));
+  }
+  return canonicalJson(pattern) === canonicalJson(value);
+}
+
+function excluded(point: SuitePoint, exclude: SuitePoint[]): boolean {
+  return exclude.some((ex) =>
+    Object.keys(ex).every((k) => {
+      const axis = k as AxisName;
+      return subsetMatch(shorthand(axis, (ex as Raw)[k]), shorthand(axis, (point as Raw)[k]));
+    }),
+  );
+}
+
+/** Problems found while planning, each one `file: path: message` line. */
+class Problems {
+  readonly lines: string[] = [];
+  constructor(readonly file: string) {}
+  add(path: string, text: string): void {
+    this.line(`${this.file}: ${path === '' ? '' : `${path}: `}${text}`);
+  }
+  /** a message that already names file and path (from normalizeInitSpec) */
+  line(l: string): void {
+    if (!this.lines.includes(l)) this.lines.push(l);
+  }
+  get count(): number {
+    return this.lines.length;
+  }
+}
+
+type Coords = Omit<RunSpec, 'id' | 'suite' | 'seed' | 'repeat'>;
+
+function normActivation(v: unknown, where: string, problems: Problems): ActivationSpec {
+  const o = typeof v === 'string' ? { name: v as ActivationName } : (v as { name: ActivationName; alpha?: number });
+  const def = ACTIVATION_ALPHA[o.name];
+  if (def === undefined) {
+    if (o.alpha !== undefined) problems.add(where, `alpha applies only to leaky_relu and elu, not ${JSON.stringify(o.name)}`);
+    return { name: o.name };
+  }
+  return { name: o.name, alpha: o.alpha ?? def };
+}
+
+function normData(v: unknown): DataSpec | null {
+  if (v === null || v === undefined) return null;
+  const d = v as Raw;
+  if (d.kind === 'synthetic') return { ...DATA_DEFAULTS.synthetic, ...d, kind: 'synthetic' } as DataSpec;
+  return { ...DATA_DEFAULTS.cifar10, ...d, kind: 'cifar10' } as DataSpec;
+}
+
+function normSchedule(v: unknown, steps: number): LrSchedule {
+  const s = typeof v === 'string' ? { kind: v } : ((v ?? { kind: 'constant' }) as Raw);
+  if (s.kind === 'step') {
+    return { kind: 'step', every: (s.every as number | undefined) ?? Math.max(1, Math.floor(steps / 3)), factor: (s.factor as number | undefined) ?? 0.1 };
+  }
+  return { kind: s.kind as 'constant' | 'cosine' };
+}
+
+function normTrain(v: unknown): TrainSpec | null {
+  if (v === null || v === undefined) return null;
+  const t = { ...TRAIN_DEFAULTS, ...(v as Raw) } as TrainSpec & { schedule: unknown };
+  const schedule = normSchedule(t.schedule, t.steps);
+  // plain sgd has no momentum: keep the field fixed so it cannot split otherwise identical runs
+  return { ...t, schedule, momentum: t.optimizer === 'sgd' ? 0 : t.momentum };
+}
+
+function normInit(v: unknown, where: string, problems: Problems): InitSpec | null {
+  try {
+    return normalizeInitSpec(v, { file: problems.file, path: where });
+  } catch (e) {
+    if (e instanceof InputError) {
+      // a bare name has no `.name` key: point at the value itself
+      problems.line(typeof v === 'string' ? e.message.replace(`${where}.name: `, `${where}: `) : e.message);
+      return null;
+    }
+    throw e;
+  }
+}
+
+/** One point → normalized coordinates, or null with problems recorded. */
+function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coords | null {
+  const v = p.values as Required<SuitePoint>;
+  const o = (k: AxisName) => p.origins[k] ?? `defaults.${k}`;
+  const before = problems.count;
+
+  const activation = normActivation(v.activation, o('activation'), problems);
+  const init = normInit(v.init, o('init'), problems);
+  const data = normData(v.data);
+  const train = normTrain(v.train);
+  const probe = v.probe === null ? null : ({ ...BUILTIN_DEFAULTS.probe, ...(v.probe as Raw) } as ProbeSpec);
+  const input = { ...BUILTIN_DEFAULTS.input, ...(v.input as Raw) } as InputSpec;
+  const downsample = { mode: 'stride' as const, ...(v.downsample as Raw) } as ArchSpec['downsample'];
+  // one schedule serves a whole depth axis: layers beyond this run's depth do not exist
+  downsample.at = [...new Set(downsample.at.filter((i) => i <= v.depth))].sort((a, b) => a - b);
+
+  const head = (p.values.head ?? (train !== null ? 'gap-dense' : 'none')) as ArchSpec['head'];
+  const dataClasses = data === null ? null : data.kind === 'synthetic' ? data.classes : 10;
+  const classes = (p.values.classes ?? dataClasses ?? 10) as number;
+  const arch: ArchSpec = {
+    kind: v.arch as ArchSpec['kind'],
+    depth: v.depth as number,
+    width: v.width as number,
+    kernel: v.kernel as number,
+    padding: v.padding as ArchSpec['padding'],
+    bias: v.bias as boolean,
+    downsample,
+    head,
+    classes,
+  };
+
+  if (arch.depth >= ABSURD_DEPTH && opts.force !== true) {
+    problems.add(o('depth'), `expected integer < ${ABSURD_DEPTH} (pass --force to build deeper nets), got ${arch.depth}`);
+  }
+  if (dataClasses !== null && p.values.classes !== undefined && classes !== dataClasses) {
+    problems.add(o('classes'), `expected ${dataClasses} to match the data's classes, got ${classes}`);
+  }
+  if (data?.kind === 'cifar10' && (input.height !== 32 || input.width !== 32 || input.channels !== 3)) {
+    problems.add(o('input'), `expected a 32×32×3 input for cifar10 data, got ${input.height}×${input.width}×${input.channels}`);
+  }
+  if (train !== null) {
+    if (data === null) problems.add(o('train'), `training needs data: set "data" as well`);
+    if (head === 'none') problems.add(o('head'), `expected "gap-dense" for a run that trains, got "none"`);
+  }
+  if (probe !== null) {
+    if (probe.source === 'data' && data === null) problems.add(o('probe'), `probe source "data" needs "data" set`);
+    const late = probe.atSteps.filter((s) => s > 0);
+    if (late.length > 0 && train === null) problems.add(o('probe'), `probe.atSteps beyond 0 need "train" set`);
+    if (train !== null && late.some((s) => s > train.steps)) {
+      problems.add(o('probe'), `expected probe.atSteps ≤ train.steps (${train.steps}), got ${JSON.stringify(probe.atSteps)}`);
+    }
+    // step 0 is always probed; the list holds the later steps, sorted and unique
+    probe.atSteps = [...new Set(late)].sort((a, b) => a - b);
+  }
+  if (probe === null && train === null) problems.add(p.label, 'a run must probe or train: "probe" and "train" are both null');
+  if (problems.count > before || init === null) return null;
+  return { init, activation, arch, input, probe, data, train };
+}
+
+/** Rejects arch/input combinations the model cannot build, naming the point. */
+function checkArch(c: Coords, p: RawPoint, problems: Problems): boolean {
+  try {
+    validateArch(c.arch, c.input);
+    return true;
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const where = p.origins.depth ?? p.origins.arch ?? p.label;
+    problems.add(where, `${e.message.replace(/^arch: /, '')}${where === p.label ? '' : ` (in ${p.label})`}`);
+    return false;
+  }
+}
+
+function shrink(c: Coords): Coords {
+  const residual = c.arch.kind === 'residual' || c.arch.kind === 'residual-bn';
+  let depth = Math.min(c.arch.depth, QUICK.depth);
+  if (residual && depth % 2 === 0) depth -= 1;
+  const arch: ArchSpec = {
+    ...c.arch,
+    depth,
+    width: Math.min(c.arch.width, QUICK.width),
+    downsample: { ...c.arch.downsample, at: c.arch.downsample.at.filter((i) => i <= depth) },
+  };
+  const train =
+    c.train === null
+      ? null
+      : (() => {
+          const steps = Math.min(c.train.steps, QUICK.steps);
+          const schedule: LrSchedule = c.train.schedule.kind === 'step' ? { ...c.train.schedule, every: Math.min(c.train.schedule.every, steps) } : c.train.schedule;
+          return { ...c.train, steps, schedule, evalEvery: Math.min(c.train.evalEvery, steps), warmupSteps: Math.min(c.train.warmupSteps, steps) };
+        })();
+  const probe =
+    c.probe === null
+      ? null
+      : { ...c.probe, batch: Math.min(c.probe.batch, QUICK.probeBatch), atSteps: c.probe.atSteps.filter((s) => train !== null && s <= train.steps) };
+  const data =
+    c.data === null ? null : { ...c.data, trainSize: Math.min(c.data.trainSize, QUICK.trainSize), testSize: Math.min(c.data.testSize, QUICK.testSize) };
+  return { ...c, arch, train, probe, data };
+}
+
+/** Plans a validated suite. Throws InputError listing every problem as `file: path: message`. */
+export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
+  const suite = structuredClone(suiteIn);
+  const problems = new Problems(opts.file);
+  const builtinOrigins = Object.fromEntries(AXIS_NAMES.map((k) => [k, `(built-in default ${k})`])) as Origins;
+  const [base, baseOrigins] = layer(BUILTIN_DEFAULTS as SuitePoint, suite.defaults ?? {}, builtinOrigins, (k) => `defaults.${k}`);
+  const exclude = suite.exclude ?? [];
+  const points = matrixPoints(suite, base, baseOrigins).filter((p) => !excluded(p.values, exclude));
+  (suite.include ?? []).forEach((inc, i) => {
+    const [values, origins] = layer(base, inc, baseOrigins, (k) => `include[${i}].${k}`);
+    points.push({ values, origins, label: `include[${i}]` });
+  });
+  if (points.length === 0) problems.add('exclude', 'expected at least one run, but exclude drops every matrix point');
+
+  const quick = opts.quick === true;
+  const coords: Coords[] = [];
+  const seen = new Set<string>();
+  for (const p of points) {
+    const c0 = normalizePoint(p, opts, problems);
+    if (c0 === null || !checkArch(c0, p, problems)) continue;
+    const c = quick ? shrink(c0) : c0;
+    // a point repeated (e.g. by include, or by --quick caps) is one configuration
+    const key = canonicalJson(c);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    coords.push(c);
+  }
+  if (problems.count > 0) {
+    const more = problems.count > 20 ? [`… and ${problems.count - 20} more`] : [];
+    throw new InputError([...problems.lines.slice(0, 20), ...more].join('\n'), { file: opts.file });
+  }
+
+  const seeds = quick ? Math.min(suite.seeds ?? 1, QUICK.seeds) : suite.seeds ?? 1;
+  const runs: RunSpec[] = [];
+  for (let repeat = 0; repeat < seeds; repeat++) {
+    for (const c of coords) {
+      const seed = deriveSeed(suite.seed, canonicalJson(c), repeat);
+      const body: Omit<RunSpec, 'id'> = { suite: suite.name, seed, repeat, ...structuredClone(c) };
+      runs.push({ id: runId(body), ...body });
+    }
+  }
+  return { name: suite.name, description: suite.description, seed: suite.seed, seeds, quick, runs };
+}
+
+/** Short human label of a run, for progress lines: `he-normal relu plain d30 w64 #0`. */
+export function runLabel(r: RunSpec): string {
+  const act = r.activation.alpha !== undefined ? `${r.activation.name}(${r.activation.alpha})` : r.activation.name;
+  const tr = r.train !== null ? ` ${r.data?.kind ?? ''} ${r.train.optimizer} lr${r.train.lr} ${r.train.steps}st` : '';
+  return `${r.init.name} ${act} ${r.arch.kind} d${r.arch.depth} w${r.arch.width}${tr} #${r.repeat}`;
+}
