@@ -158,6 +158,8 @@ export const INIT_DEFAULTS = {
 export interface Where {
   file?: string;
   path?: string;
+  /** CLI style: errors name `--init`, `--gain`, … instead of JSON paths */
+  flags?: boolean;
 }
 
 const ALL_KEYS: readonly string[] = ['name', 'mode', 'gain', 'activation', 'alpha', 'std', 'limit', 'value', 'tol', 'maxIter'];
@@ -177,7 +179,8 @@ const ALL_KEYS: readonly string[] = ['name', 'mode', 'gain', 'activation', 'alph
 export function normalizeInitSpec(raw: unknown, where: Where | ActivationSpec = {}): InitSpec {
   const w: Where = 'name' in where ? {} : (where as Where);
   const base = w.path ?? '';
-  const at = (key?: string): string => (key === undefined ? base : base === '' ? key : `${base}.${key}`);
+  const at = (key?: string): string =>
+    w.flags === true ? (key === undefined || key === 'name' ? '--init' : `--${key}`) : key === undefined ? base : base === '' ? key : `${base}.${key}`;
   const fail = (key: string | undefined, expected: string, got: unknown, hint?: string): InputError =>
     inputError({ file: w.file, path: at(key), expected, got, ...(hint !== undefined ? { hint } : {}) });
 

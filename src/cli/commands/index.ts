@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { backendsCommand } from './backends.ts';
 import { reportCommand } from './report.ts';
+import { initStatsCommand } from './init-stats.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, reportCommand];
+export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, reportCommand, initStatsCommand];

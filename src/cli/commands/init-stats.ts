@@ -1,0 +1,167 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import type { ActivationName, ActivationSpec, InitAuditRow, InitSpec } from '../../core/types.ts';
+import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
+import { readyBackend } from '../../backend/index.ts';
+import { ACTIVATION_NAMES, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
+import { auditInitializer, defaultSamples, quietTfjsWarnings } from '../../init/audit.ts';
+import { parseBackend, backendFlag } from '../options.ts';
+
+interface Args {
+  init?: string;
+  all: boolean;
+  shape: string;
+  samples?: string;
+  activation: string;
+  alpha?: number;
+  seed: string;
+  mode?: string;
+  gain?: number;
+  std?: number;
+  limit?: number;
+  value?: number;
+  json: boolean;
+  out: string;
+  backend: string;
+}
+
+export const DEFAULT_INIT_STATS_FILE = path.join('results', 'init-stats', 'init-stats.json');
+
+/** "3,3,64,64" → [3,3,64,64]; every dim a whole number ≥ 1. */
+export function parseShape(v: unknown): number[] {
+  const bad = (hint?: string): InputError =>
+    inputError({ flag: 'shape', expected: 'comma-separated whole numbers ≥ 1, e.g. 3,3,64,64 (conv [kh,kw,cin,cout]) or 64,10 (dense)', got: v, ...(hint !== undefined ? { hint } : {}) });
+  if (typeof v !== 'string' && typeof v !== 'number') throw bad();
+  const parts = String(v).split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => p === '')) throw bad();
+  const dims = parts.map(Number);
+  dims.forEach((d, i) => {
+    if (!Number.isInteger(d) || d < 1) throw bad(`dimension ${i + 1} is ${parts[i]}`);
+  });
+  return dims;
+}
+
+function parseSamples(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw inputError({ flag: 'samples', expected: 'a whole number ≥ 1 (independent draws of the shape)', got: v });
+  return n;
+}
+
+function parseSeed(v: unknown): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw inputError({ flag: 'seed', expected: 'a whole number in [0, 2³²)', got: v });
+  return n;
+}
+
+function parseActivation(name: unknown, alpha: unknown): ActivationSpec {
+  if (typeof name !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(name)) {
+    throw new InputError(`--activation: ${unknownNameMessage('activation', String(name), ACTIVATION_NAMES)}`, { flag: 'activation' });
+  }
+  if (alpha !== undefined) {
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw inputError({ flag: 'alpha', expected: 'a number ≥ 0', got: alpha });
+    if (name !== 'leaky_relu' && name !== 'elu') throw inputError({ flag: 'alpha', expected: 'alpha only with --activation leaky_relu or elu', got: alpha });
+    return { name: name as ActivationName, alpha };
+  }
+  return { name: name as ActivationName };
+}
+
+const fmt = (x: number | null): string => {
+  if (x === null) return '-';
+  if (x === 0) return '0';
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e4 ? x.toPrecision(4) : x.toExponential(3);
+};
+
+export function formatAuditTable(rows: readonly InitAuditRow[]): string {
+  const head = ['init', 'K', 'nominal var', 'measured var', 'CI', 'ratio', 'mean', 'min … max', 'support', '‖WᵀW−g²I‖', 'verdict'];
+  const body = rows.map((r) => [
+    r.init,
+    String(r.samples),
+    fmt(r.nominalVariance),
+    fmt(r.measuredVariance),
+    `[${fmt(r.ci[0])}, ${fmt(r.ci[1])}]`,
+    fmt(r.ratio),
+    fmt(r.mean),
+    `${fmt(r.min)} … ${fmt(r.max)}`,
+    r.support === null ? 'ℝ' : r.support[0] === -r.support[1] ? `±${fmt(r.support[1])}` : `[${fmt(r.support[0])}, ${fmt(r.support[1])}]`,
+    fmt(r.orthogonalityError),
+    r.verdict === 'ok' ? 'ok' : `DEVIATES ×${r.ratio.toFixed(3)}`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+
+function writeAtomic(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+export const initStatsCommand: CommandModule<object, Args> = {
+  command: 'init-stats',
+  describe: 'draw initializers and check their mean, variance (with a CI), support and orthogonality against their math',
+  builder: (y) =>
+    y
+      .option('init', { type: 'string', describe: `initializer: ${INITIALIZER_NAMES.join(', ')} (aliases: kaiming-*, glorot-*)` })
+      .option('all', { type: 'boolean', default: false, describe: 'every initializer, ours and tfjs’s' })
+      .option('shape', { type: 'string', default: '3,3,64,64', describe: 'weight shape: conv kh,kw,cin,cout or dense in,out' })
+      .option('samples', { type: 'string', describe: 'independent draws of the shape (default: enough for 200 000 entries)' })
+      .option('activation', { type: 'string', default: 'relu', describe: 'the run activation (gain of orthogonal kinds)' })
+      .option('alpha', { type: 'number', describe: 'leaky_relu slope / elu alpha of --activation' })
+      .option('seed', { type: 'string', default: '1', describe: 'base seed (0 is fine: it maps to a fixed seed)' })
+      .option('mode', { type: 'string', describe: 'fan_in | fan_out | fan_avg (he/xavier/lecun/fixup)' })
+      .option('gain', { type: 'number', describe: 'explicit gain (> 0)' })
+      .option('std', { type: 'number', describe: 'std of `normal` / tfjs:randomNormal / tfjs:truncatedNormal' })
+      .option('limit', { type: 'number', describe: 'limit of `uniform` / tfjs:randomUniform' })
+      .option('value', { type: 'number', describe: 'value of `constant`' })
+      .option('json', { type: 'boolean', default: false, describe: 'print InitAuditRow JSON (with --all, also write --out)' })
+      .option('out', { type: 'string', default: DEFAULT_INIT_STATS_FILE, describe: 'where --all --json writes its rows' })
+      .option('backend', backendFlag) as never,
+  handler: async (args) => {
+    const shape = parseShape(args.shape);
+    const samples = parseSamples(args.samples);
+    const seed = parseSeed(args.seed);
+    const activation = parseActivation(args.activation, args.alpha);
+    const backend = parseBackend(args.backend);
+    let specs: InitSpec[];
+    if (args.all) {
+      if (args.init !== undefined) throw inputError({ flag: 'init', expected: 'either --init NAME or --all, not both', got: args.init });
+      specs = INITIALIZER_NAMES.map((n) => normalizeInitSpec(n, { flags: true }));
+    } else {
+      if (args.init === undefined) throw inputError({ flag: 'init', expected: 'an initializer name (or --all)', got: undefined });
+      const raw: Record<string, unknown> = { name: args.init };
+      for (const k of ['mode', 'gain', 'std', 'limit', 'value'] as const) if (args[k] !== undefined) raw[k] = args[k];
+      specs = [normalizeInitSpec(raw, { flags: true })];
+    }
+    await readyBackend(backend);
+    const rows: InitAuditRow[] = [];
+    const skipped: string[] = [];
+    for (const spec of specs) {
+      try {
+        rows.push(quietTfjsWarnings(() => auditInitializer(spec, shape, { samples: samples ?? defaultSamples(spec, shape), activation, seed })));
+      } catch (e) {
+        // A shape an initializer cannot take: an error for --init, a skipped row for --all.
+        if (!(e instanceof InputError)) throw e;
+        if (!args.all) throw new InputError(`--init ${spec.name} with --shape ${shape.join(',')}: ${e.message}`, { flag: 'shape' });
+        skipped.push(`${spec.name}: ${e.message}`);
+      }
+    }
+    if (args.json) {
+      const text = JSON.stringify(args.all ? rows : rows[0], null, 2) + '\n';
+      process.stdout.write(text);
+      if (args.all) writeAtomic(args.out, JSON.stringify(rows, null, 2) + '\n');
+    } else {
+      process.stdout.write(formatAuditTable(rows));
+      const methods = [...new Set(rows.map((r) => r.ciMethod))];
+      process.stdout.write(`\nCI methods:\n${methods.map((m) => `  ${m}`).join('\n')}\n`);
+      const dev = rows.filter((r) => r.verdict === 'deviates');
+      if (dev.length > 0) process.stdout.write(`\ndeviating from nominal: ${dev.map((r) => `${r.init} (measured ×${r.ratio.toFixed(3)})`).join(', ')}\n`);
+    }
+    for (const s of skipped) process.stderr.write(`initbench: skipped ${s}\n`);
+  },
+};
