@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandModule } from 'yargs';
+import { listBackends } from '../../backend/index.ts';
+import { INITIALIZER_NAMES } from '../../init/index.ts';
+import { ACTIVATION_NAMES, ARCH_KINDS } from '../../suite/schema.ts';
+
+/** The suites/ folder that ships with the package. */
+export const SUITES_DIR = fileURLToPath(new URL('../../../suites/', import.meta.url));
+
+export interface ShippedSuite {
+  name: string;
+  file: string;
+  description: string;
+}
+
+/** Every suites/*.json but the schema, by name, with its description (unreadable ones say so). */
+export function shippedSuites(dir = SUITES_DIR): ShippedSuite[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      try {
+        const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; description?: string };
+        return { name: j.name ?? f, file: path.relative(process.cwd(), file), description: j.description ?? '' };
+      } catch (e) {
+        return { name: f, file, description: `(unreadable: ${(e as Error).message})` };
+      }
+    });
+}
+
+export const listCommand: CommandModule<object, { json: boolean }> = {
+  command: 'list',
+  describe: 'list shipped suites, initializers, activations, architectures and backends',
+  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+  handler: async (args) => {
+    const suites = shippedSuites();
+    const backends = await listBackends();
+    if (args.json) {
+      const out = { suites, initializers: INITIALIZER_NAMES, activations: ACTIVATION_NAMES, architectures: ARCH_KINDS, backends };
+      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      return;
+    }
+    const w = (s: string) => process.stdout.write(s + '\n');
+    w('Suites (initbench run suites/NAME.json):');
+    const pad = Math.max(...suites.map((s) => s.name.length), 4);
+    for (const s of suites) w(`  ${s.name.padEnd(pad)}  ${s.description}`);
+    w('\nInitializers:');
+    w(`  ${INITIALIZER_NAMES.join(', ')}`);
+    w('\nActivations:');
+    w(`  ${ACTIVATION_NAMES.join(', ')}`);
+    w('\nArchitectures:');
+    w(`  ${ARCH_KINDS.join(', ')}`);
+    w('\nBackends:');
+    for (const b of backends) w(`  ${b.name.padEnd(9)} ${b.loads ? 'loads' : `missing: ${b.howTo}`}`);
+  },
+};

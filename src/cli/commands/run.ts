@@ -1,0 +1,85 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { backendFlag, defaultJobs, jobsFlag, parseBackend, parseJobs } from '../options.ts';
+import type { BackendChoice } from '../../core/types.ts';
+import { loadSuite } from '../../suite/index.ts';
+import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
+import { parseShard } from '../../run/shard.ts';
+
+interface RunArgs {
+  suite: string;
+  out?: string;
+  backend: string;
+  jobs?: string;
+  shard?: string;
+  resume: boolean;
+  quick: boolean;
+  force: boolean;
+  'data-dir'?: string;
+}
+
+/** tfjs-node uses every core itself; several workers would only fight over them. */
+function jobsFor(backend: BackendChoice, jobs: number | undefined): number {
+  if (jobs !== undefined) return jobs;
+  if (backend === 'node' || backend === 'node-gpu') return 1;
+  if (backend === 'auto') {
+    try {
+      createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+      return 1;
+    } catch {
+      // not installed: auto picks wasm, one worker per core
+    }
+  }
+  return defaultJobs();
+}
+
+export function defaultOutDir(name: string, quick: boolean): string {
+  return path.join('results', quick ? `${name}-quick` : name);
+}
+
+export function summaryLine(r: RunSuiteResult): string {
+  const c = r.counts;
+  return (
+    `${r.executed} runs in ${(r.wallMs / 1000).toFixed(1)}s: ${c.ok} ok, ${c.stalled} stalled, ${c.diverged} diverged, ${c.failed} failed` +
+    `${r.skipped > 0 ? ` (${r.skipped} already recorded)` : ''} → ${path.join(r.out, 'runs.jsonl')}`
+  );
+}
+
+/** Shared by `run` and `bench`: parses flags, plans (exit 2 on bad input, nothing written), runs. */
+export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string }): Promise<RunSuiteResult> {
+  const backend = parseBackend(args.backend);
+  const jobs = jobsFor(backend, parseJobs(args.jobs));
+  const shard = parseShard(args.shard);
+  const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force });
+  const { resolveDataDir } = await import('../../data/index.ts');
+  const out = args.out ?? defaultOutDir(loaded.plan.name, loaded.plan.quick);
+  const progress = process.stdout.isTTY === true ? 'bar' : 'lines';
+  process.stdout.write(
+    `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
+  );
+  const result = await runSuite(loaded, { out, shard, resume: args.resume, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress });
+  process.stdout.write(summaryLine(result) + '\n');
+  return result;
+}
+
+export const runOptions = {
+  out: { type: 'string', describe: 'results dir (default results/<suite-name>/, or results/<suite-name>-quick/)' },
+  backend: backendFlag,
+  jobs: jobsFlag,
+  shard: { type: 'string', describe: 'run only slice k of n (k/n): runs whose plan index ≡ k−1 mod n' },
+  resume: { type: 'boolean', default: true, describe: 'skip runs already recorded in DIR/runs.jsonl (--no-resume starts afresh)' },
+  quick: { type: 'boolean', default: false, describe: 'a shrunk smoke run: ≤ 2 seeds, depth ≤ 10, width ≤ 16, ≤ 20 steps' },
+  force: { type: 'boolean', default: false, describe: 'allow absurd depths (≥ 10000)' },
+  'data-dir': { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' },
+} as const;
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run <suite>',
+  describe: 'run a suite file: append one record per run to DIR/runs.jsonl, resumable, shardable',
+  builder: (y) => y.positional('suite', { type: 'string', demandOption: true, describe: 'suite file, e.g. suites/seed-claims.json' }).options(runOptions) as never,
+  handler: async (args) => {
+    const r = await runFromArgs(args);
+    if (r.counts.failed > 0) process.exitCode = 1;
+  },
+};

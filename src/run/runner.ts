@@ -1,0 +1,194 @@
+/**
+ * Executing a plan: shard slice → skip what is recorded (resume) → run the rest in the worker pool →
+ * append each record as it finishes. Killing the process loses only the runs in flight: every finished
+ * run is one fsynced line of runs.jsonl, and a rerun skips it.
+ *
+ * A failed run (an exception in the run, or its worker dying) is recorded with its error and the suite
+ * goes on; on resume, failed runs are retried (the retry's line comes later and wins on reading).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../core/errors.ts';
+import type { BackendChoice, BackendName, DataSamples, DataSpec, Environment, InputSpec, Manifest, RunRecord, RunSpec } from '../core/types.ts';
+import { canonicalJson } from '../suite/canonical.ts';
+import type { LoadedSuite } from '../suite/index.ts';
+import {
+  RunsWriter,
+  captureEnvironment,
+  manifestExists,
+  readManifest,
+  readRuns,
+  writeManifest,
+  writeSamples,
+} from '../results/index.ts';
+import { WorkerPool, type PoolOutcome } from './pool.ts';
+import { makeProgress, type ProgressMode } from './progress.ts';
+import { shardSlice, type Shard } from './shard.ts';
+import { dataSeed } from './seeds.ts';
+
+/** Runs one spec somewhere and reports its record, or why it could not produce one. */
+export type Executor = (spec: RunSpec) => Promise<PoolOutcome<RunRecord>>;
+
+export interface RunSuiteOptions {
+  out: string;
+  shard: Shard | null;
+  /** skip run ids already recorded (default true); false starts runs.jsonl afresh */
+  resume: boolean;
+  jobs: number;
+  backend: BackendChoice;
+  dataDir: string;
+  progress: ProgressMode;
+  /** where log lines go (default stdout) */
+  log?: (line: string) => void;
+  /**
+   * Test seam: run specs with this instead of the worker pool. Environment and samples then come
+   * from `environment` and are not sampled.
+   */
+  executor?: Executor;
+  environment?: Environment;
+}
+
+export interface RunSuiteResult {
+  out: string;
+  /** runs in this invocation's slice (shard) */
+  slice: number;
+  skipped: number;
+  executed: number;
+  counts: Record<RunRecord['status'], number>;
+  wallMs: number;
+}
+
+/** A record for a run that produced none: its error, and the spec it was. */
+export function failedRecord(
+  spec: RunSpec,
+  suiteHash: string,
+  backend: BackendName,
+  startedAt: string,
+  wallMs: number,
+  error: { message: string; stack: string | null; kind: 'exception' | 'worker-crash' | 'timeout' },
+): RunRecord {
+  return { id: spec.id, suiteHash, spec, backend, startedAt, wallMs, status: 'failed', probe: null, train: null, error };
+}
+
+/** Refuses to write into a dir that holds another suite's results. */
+function checkOutDir(out: string, loaded: LoadedSuite): Manifest | null {
+  if (!manifestExists(out)) return null;
+  const m = readManifest(out);
+  if (m.suite.hash !== loaded.hash || (m.quick === true) !== loaded.plan.quick) {
+    const what = m.suite.hash !== loaded.hash ? `suite file ${m.suite.file} (sha256 ${m.suite.hash.slice(0, 12)})` : `the same suite ${m.quick === true ? 'with' : 'without'} --quick`;
+    throw new InputError(
+      `${out}: holds results of ${what}, not of ${loaded.file} (sha256 ${loaded.hash.slice(0, 12)})${loaded.plan.quick ? ' --quick' : ''}; choose another --out, or delete the dir to start over`,
+      { flag: 'out' },
+    );
+  }
+  return m;
+}
+
+/** Distinct data specs of a plan, each with an input it is used with. */
+function distinctData(runs: RunSpec[]): { data: DataSpec; input: InputSpec; seed: number }[] {
+  const seen = new Map<string, { data: DataSpec; input: InputSpec; seed: number }>();
+  for (const r of runs) {
+    if (r.data === null) continue;
+    const k = canonicalJson(r.data);
+    if (!seen.has(k)) seen.set(k, { data: r.data, input: r.input, seed: dataSeed({ data: r.data, repeat: 0 }) });
+  }
+  return [...seen.values()];
+}
+
+/** Runs (this shard of) a planned suite into `opts.out`. Nothing is written before inputs check out. */
+export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
+  const t0 = Date.now();
+  const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const previous = checkOutDir(opts.out, loaded);
+  const slice = shardSlice(loaded.plan.runs, opts.shard);
+  const datas = distinctData(slice);
+  if (datas.length > 0) {
+    // every missing data file is a clear message before any run starts
+    const { assertDataAvailable } = await import('../data/index.ts');
+    for (const d of datas) assertDataAvailable(d.data, opts.dataDir);
+  }
+
+  const pool = opts.executor === undefined ? new WorkerPool({ jobs: opts.jobs, backend: opts.backend }) : null;
+  try {
+    let environment: Environment;
+    if (pool !== null) {
+      const ping = await pool.run<{ backend: BackendName; detail: string }>({ kind: 'ping' });
+      if (!ping.ok) throw new Error(`the worker pool could not start: ${ping.error.message}`);
+      environment = captureEnvironment({ name: ping.value.backend, detail: ping.value.detail });
+    } else {
+      environment = opts.environment ?? captureEnvironment({ name: 'cpu', detail: 'injected executor' });
+    }
+    const backend = environment.backend;
+
+    fs.mkdirSync(opts.out, { recursive: true });
+    const manifest: Manifest = {
+      formatVersion: 1,
+      suite: { name: loaded.plan.name, file: loaded.file, hash: loaded.hash, source: loaded.source },
+      plan: loaded.plan.runs,
+      environment,
+      startedAt: previous?.startedAt ?? new Date(t0).toISOString(),
+      ...(opts.shard !== null ? { shard: opts.shard } : {}),
+      ...(loaded.plan.quick ? { quick: true } : {}),
+    };
+    writeManifest(opts.out, manifest);
+
+    if (pool !== null && datas.length > 0) await writeDataSamples(pool, opts.out, datas, opts.dataDir);
+
+    const recorded = opts.resume ? readRuns(opts.out).records : [];
+    const done = new Set(recorded.filter((r) => r.status !== 'failed' && r.suiteHash === loaded.hash).map((r) => r.id));
+    const pending = slice.filter((r) => !done.has(r.id));
+    const writer = new RunsWriter(opts.out, { fresh: !opts.resume });
+    if (writer.repaired > 0) log(`${writer.file}: cut a truncated last line (${writer.repaired} bytes) left by an interrupted run`);
+
+    const exec: Executor =
+      opts.executor ??
+      ((spec) => pool!.run<RunRecord>({ kind: 'run', spec, suiteHash: loaded.hash, dataDir: opts.dataDir }));
+    const counts: RunSuiteResult['counts'] = { ok: 0, stalled: 0, diverged: 0, failed: 0 };
+    const progress = makeProgress(opts.progress, log);
+    progress.start(pending.length, slice.length - pending.length);
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < pending.length) {
+          const spec = pending[next++]!;
+          progress.begin(spec);
+          const startedAt = new Date().toISOString();
+          const ts = Date.now();
+          const o = await exec(spec);
+          const rec = o.ok ? o.value : failedRecord(spec, loaded.hash, backend, startedAt, Date.now() - ts, o.error);
+          writer.append(rec);
+          counts[rec.status]++;
+          progress.end(rec);
+        }
+      };
+      // as many runs in flight as workers: the pool would queue more, but "now running" should be true
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, pending.length)) }, worker));
+    } finally {
+      progress.stop();
+      writer.close();
+    }
+    return { out: opts.out, slice: slice.length, skipped: slice.length - pending.length, executed: pending.length, counts, wallMs: Date.now() - t0 };
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** DIR/samples.json: a few images of each data set in the plan, kept across resumes. */
+async function writeDataSamples(pool: WorkerPool, out: string, datas: { data: DataSpec; input: InputSpec; seed: number }[], dataDir: string): Promise<void> {
+  const file = path.join(out, 'samples.json');
+  let have: DataSamples[] = [];
+  try {
+    have = JSON.parse(fs.readFileSync(file, 'utf8')) as DataSamples[];
+  } catch {
+    have = [];
+  }
+  const known = new Set(have.map((s) => canonicalJson(s.data)));
+  const missing = datas.filter((d) => !known.has(canonicalJson(d.data)));
+  if (missing.length === 0) return;
+  const got = await Promise.all(missing.map((d) => pool.run<DataSamples>({ kind: 'samples', data: d.data, input: d.input, seed: d.seed, dataDir })));
+  for (const g of got) {
+    if (!g.ok) throw new Error(`sampling images for samples.json failed: ${g.error.message}`);
+    have.push(g.value);
+  }
+  writeSamples(out, have);
+}
