@@ -84,7 +84,7 @@ export function buildSections(input: {
   const missing: MissingSection[] = [];
   // One colour per initializer across every chart of the page.
   const label = initLabeler(records.map((r) => r.spec));
-  const inits = sortLabels(records.map((r) => label(r.spec.init)));
+  const inits = sortLabels(records.map((r) => label(r.spec)));
   const layerDefs = [
     { name: 'pre-variance', title: 'Pre-activation variance', metric: 'preVariance', log: true, chart: preVarianceChart,
       note: 'The forward signal layer by layer. He + ReLU should stay flat; Xavier + ReLU should fall by about ½ per layer (times the padding loss).' },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { Manifest, RunRecord } from '../core/types.ts';
 import type { Claim } from './headline.ts';
-import { escapeHtml, fmt, jsonForScript } from './util.ts';
+import { escapeHtml, fmt, jsonForScript, round4 } from './util.ts';
 
 export interface ChartSection {
   /** file-safe name, e.g. 'pre-variance' (also DIR/charts/NAME.svg) */
@@ -221,7 +221,7 @@ ${failedRuns(p.records)}
 ${stoppedRuns(p.records)}
 <section id="environment"><h2>Environment</h2>${environmentCard(m, p.records)}</section>
 </main>
-<script type="application/json" id="specs">${jsonForScript(specs)}</script>
+<script type="application/json" id="specs">${jsonForScript(specs, round4)}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -6,7 +6,7 @@
  * width, …). Charts colour by initializer, put one axis on x, and facet by the rest that vary:
  * `panel` is the label of those varying axes, e.g. "relu" or "relu · width 16".
  */
-import type { InitSpec, LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
+import type { LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
 import { finite, groupBy, median, minMax } from './util.ts';
 
 /** Axes in display order; `init` and `seed` are never facets. */
@@ -16,9 +16,15 @@ const AXES = [
 ] as const;
 export type Axis = (typeof AXES)[number];
 
-function initOptionText(init: InitSpec): Record<string, string> {
+/** The options of a run's initializer as text; the gain's activation is left out when it is the run's own. */
+function initOptionText(spec: RunSpec): Record<string, string> {
+  const init = spec.init;
+  const own = init.activation === spec.activation.name && (init.alpha ?? null) === (spec.activation.alpha ?? null);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(init)) if (k !== 'name' && v !== undefined) out[k] = String(v);
+  for (const [k, v] of Object.entries(init)) {
+    if (k === 'name' || v === undefined || (own && (k === 'activation' || k === 'alpha'))) continue;
+    out[k] = String(v);
+  }
   return out;
 }
 
@@ -26,18 +32,19 @@ function initOptionText(init: InitSpec): Record<string, string> {
  * Initializer labels: the canonical name, plus those options that differ between runs sharing
  * that name (so 'he-normal' stays short unless the suite varies its gain or mode).
  */
-export function initLabeler(specs: readonly RunSpec[]): (init: InitSpec) => string {
-  const byName = groupBy(specs.map((s) => s.init), (i) => i.name);
+export function initLabeler(specs: readonly RunSpec[]): (spec: RunSpec) => string {
+  const byName = groupBy(specs, (s) => s.init.name);
   const varying = new Map<string, string[]>();
-  for (const [name, inits] of byName) {
-    const keys = new Set(inits.flatMap((i) => Object.keys(initOptionText(i))));
-    varying.set(name, [...keys].filter((k) => new Set(inits.map((i) => initOptionText(i)[k] ?? '')).size > 1).sort());
+  for (const [name, group] of byName) {
+    const opts = group.map(initOptionText);
+    const keys = new Set(opts.flatMap((o) => Object.keys(o)));
+    varying.set(name, [...keys].filter((k) => new Set(opts.map((o) => o[k] ?? '')).size > 1).sort());
   }
-  return (init) => {
-    const keys = varying.get(init.name) ?? [];
-    const opts = initOptionText(init);
+  return (spec) => {
+    const keys = varying.get(spec.init.name) ?? [];
+    const opts = initOptionText(spec);
     const extra = keys.filter((k) => opts[k] !== undefined).map((k) => `${k} ${opts[k]}`);
-    return extra.length > 0 ? `${init.name} (${extra.join(', ')})` : init.name;
+    return extra.length > 0 ? `${spec.init.name} (${extra.join(', ')})` : spec.init.name;
   };
 }
 
@@ -151,7 +158,7 @@ export function layerRows(records: readonly RunRecord[], metric: LayerMetric, op
   const specs = recs.map((r) => r.spec);
   const label = initLabeler(specs);
   const panel = panelLabeler(specs, ['depth']);
-  const settings = groupBy(recs, (r) => `${panel(r.spec)}\u0000${label(r.spec.init)}`);
+  const settings = groupBy(recs, (r) => `${panel(r.spec)}\u0000${label(r.spec)}`);
   const rows: LayerRow[] = [];
   const ok = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!opts.log || v > 0);
   for (const group of settings.values()) {
@@ -159,7 +166,7 @@ export function layerRows(records: readonly RunRecord[], metric: LayerMetric, op
     const deepest = group.filter((r) => r.spec.arch.depth === depth);
     const first = deepest[0]!;
     const p = panel(first.spec);
-    const init = label(first.spec.init);
+    const init = label(first.spec);
     const layerCount = Math.max(...deepest.map((r) => r.probe.layers.length));
     for (let i = 0; i < layerCount; i++) {
       const ls = deepest.map((r) => r.probe.layers[i]).filter((l): l is LayerProbe => l !== undefined);
@@ -225,7 +232,7 @@ function curveRows(
     return rest === 'all runs' ? `depth ${s.arch.depth}` : `depth ${s.arch.depth} · ${rest}`;
   };
   const rows: CurveRow[] = [];
-  for (const group of groupBy(recs, (r) => `${depthPanel(r.spec)}\u0000${label(r.spec.init)}`).values()) {
+  for (const group of groupBy(recs, (r) => `${depthPanel(r.spec)}\u0000${label(r.spec)}`).values()) {
     const perSeed = group.map(series);
     const steps = [...new Set(perSeed.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
     for (const step of steps) {
@@ -233,7 +240,7 @@ function curveRows(
       const m = median(vals);
       const band = minMax(vals);
       if (m === null || band === null) continue;
-      rows.push({ panel: depthPanel(group[0]!.spec), init: label(group[0]!.spec.init), step, median: m, lo: band[0], hi: band[1], seeds: vals.length });
+      rows.push({ panel: depthPanel(group[0]!.spec), init: label(group[0]!.spec), step, median: m, lo: band[0], hi: band[1], seeds: vals.length });
     }
   }
   return rows;
@@ -241,9 +248,10 @@ function curveRows(
 
 /** Training loss per step: bucket means (≤ 120 points per run), median and min–max over seeds. */
 export function lossRows(records: readonly RunRecord[]): CurveRow[] {
+  // Bucket size from the planned steps, so a run cut short (diverged) shares its seeds' step grid.
   return curveRows(records, (r) => {
-    const last = r.train.losses.at(-1)?.step ?? 0;
-    return bucketLosses(r.train.losses, Math.max(1, Math.ceil((last + 1) / 120)));
+    const planned = r.spec.train?.steps ?? (r.train.losses.at(-1)?.step ?? 0) + 1;
+    return bucketLosses(r.train.losses, Math.max(1, Math.ceil(planned / 120)));
   });
 }
 
@@ -283,7 +291,7 @@ export function trainabilityRows(records: readonly RunRecord[]): TrainCell[] {
   const label = initLabeler(specs);
   const panel = panelLabeler(specs, ['depth']);
   const cells: TrainCell[] = [];
-  for (const group of groupBy(withTrain, (r) => `${panel(r.spec)}\u0000${label(r.spec.init)}\u0000${r.spec.arch.depth}`).values()) {
+  for (const group of groupBy(withTrain, (r) => `${panel(r.spec)}\u0000${label(r.spec)}\u0000${r.spec.arch.depth}`).values()) {
     const first = group[0]!;
     const count = (s: RunRecord['status']) => group.filter((r) => r.status === s).length;
     const tr = trained(group);
@@ -295,7 +303,7 @@ export function trainabilityRows(records: readonly RunRecord[]): TrainCell[] {
     const c = { ok: count('ok'), stalled: count('stalled'), diverged: count('diverged'), failed: count('failed') };
     const marks = (['stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${n}`);
     const text = acc === null ? marks.join('\n') : [acc.toFixed(2), marks.join(' · ')].filter((t) => t !== '').join('\n');
-    cells.push({ panel: panel(first.spec), init: label(first.spec.init), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text });
+    cells.push({ panel: panel(first.spec), init: label(first.spec), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text });
   }
   return cells;
 }
@@ -347,14 +355,14 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
   const label = initLabeler(specs);
   const panel = panelLabeler(specs, ['depth', 'activation']);
   const out: ProbeSummaryRow[] = [];
-  for (const group of groupBy(recs, (r) => `${panel(r.spec)}\u0000${activationLabel(r.spec)}\u0000${label(r.spec.init)}`).values()) {
+  for (const group of groupBy(recs, (r) => `${panel(r.spec)}\u0000${activationLabel(r.spec)}\u0000${label(r.spec)}`).values()) {
     const depth = Math.max(...group.map((r) => r.spec.arch.depth));
     const deepest = group.filter((r) => r.spec.arch.depth === depth);
     const first = deepest[0]!;
     const s = (f: (r: ProbedRecord) => number | null) => median(finite(deepest.map(f)));
     out.push({
       panel: panel(first.spec),
-      init: label(first.spec.init),
+      init: label(first.spec),
       activation: activationLabel(first.spec),
       depth,
       seeds: deepest.length,

@@ -11,8 +11,8 @@ export function escapeHtml(s: unknown): string {
  * JSON safe to place inside a <script> block: `<`, `>`, `&` and the JS line separators become
  * \u escapes, so no string in the data can close the script element or open a comment.
  */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+export function jsonForScript(value: unknown, replacer?: (key: string, value: unknown) => unknown): string {
+  return JSON.stringify(value, replacer).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Short human number: 0.48, 12, 1.9e-10; '–' for null/NaN. */
@@ -58,4 +58,9 @@ export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string,
 /** Numbers where finite and present, for order statistics over seeds. */
 export function finite(xs: readonly (number | null | undefined)[]): number[] {
   return xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+}
+
+/** JSON replacer: non-integers to 4 significant digits (chart data; keeps the page small). */
+export function round4(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v;
 }

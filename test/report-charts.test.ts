@@ -1,0 +1,158 @@
+/**
+ * Each chart function alone: its spec compiles with vega-lite without warnings and renders headless
+ * to SVG with the expected number of marks (per series: one line/area path; per row: one point).
+ */
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { TopLevelSpec } from 'vega-lite';
+import { auditChart, auditPoints } from '../src/report/charts/audit.ts';
+import { checkCells, checkChart } from '../src/report/charts/check.ts';
+import { deadFractionChart, gradVarianceChart, postMomentChart, preVarianceChart } from '../src/report/charts/layers.ts';
+import { sampleImages, samplesChart } from '../src/report/charts/samples.ts';
+import { accuracyChart, lossChart } from '../src/report/charts/training.ts';
+import { trainabilityChart } from '../src/report/charts/trainability.ts';
+import { encodePng } from '../src/report/png.ts';
+import { countMarks, headlessView, renderSvg, svgToPng } from '../src/report/render.ts';
+import * as R from '../src/report/rows.ts';
+import { synthAudit, synthCheck, synthRecords, synthSamples } from './fixtures/results/synth.ts';
+
+// seed-claims-like: 4 inits × relu/tanh × depths 10, 30 × 3 seeds, plus one failed run.
+const probe = synthRecords().records;
+// he2015-like: he/xavier × relu × depths 22, 30 × 3 seeds, 200 steps, one stalled-out and one diverged.
+const trained = synthRecords({ suite: 'he2015', inits: ['he-normal', 'xavier-normal'], activations: ['relu'], depths: [22, 30], train: true }).records;
+
+async function marks(spec: TopLevelSpec): Promise<{ counts: Record<string, number>; warnings: string[]; svg: string }> {
+  const { view, warnings } = await headlessView(spec);
+  try {
+    return { counts: countMarks(view), warnings, svg: await view.toSVG() };
+  } finally {
+    view.finalize();
+  }
+}
+
+describe('per-layer charts (probe at init)', () => {
+  const cases = [
+    { name: 'pre-activation variance', metric: 'preVariance', log: true, chart: preVarianceChart, theory: true },
+    { name: 'gradient variance', metric: 'gradPreVariance', log: true, chart: gradVarianceChart, theory: true },
+    { name: 'post-activation second moment', metric: 'postSecondMoment', log: true, chart: postMomentChart, theory: false },
+    { name: 'dead-unit fraction', metric: 'deadFraction', log: false, chart: deadFractionChart, theory: false },
+  ] as const;
+  for (const c of cases) {
+    it(`${c.name}: 2 activation panels × 4 inits, 30 layers of the deepest net, no warnings`, async () => {
+      const rows = R.layerRows(probe, c.metric, { log: c.log });
+      // the deepest net (30) per setting; 2 panels × 4 inits × 30 layers measured (+ as many theory)
+      expect(rows.filter((r) => r.series === 'measured')).toHaveLength(2 * 4 * 30);
+      expect(rows.filter((r) => r.series === 'theory')).toHaveLength(c.theory ? 2 * 4 * 30 : 0);
+      expect(new Set(rows.map((r) => r.panel))).toEqual(new Set(['relu', 'tanh']));
+      const { counts, warnings, svg } = await marks(c.chart(rows));
+      expect(warnings).toEqual([]);
+      // one band and one measured line per (panel, init), a theory line each when present, a point per layer
+      expect(counts).toEqual({ area: 8, line: c.theory ? 16 : 8, symbol: 240 });
+      expect(svg).toContain('<svg');
+      expect(svg).toContain(c.name === 'dead-unit fraction' ? 'dead units (fraction)' : 'layer (1 = first conv)');
+    });
+  }
+
+  it('pre-activation variance rows: Xavier+ReLU halves per layer (×0.92 padding), He holds', () => {
+    const rows = R.layerRows(probe, 'preVariance', { log: true }).filter((r) => r.panel === 'relu' && r.series === 'measured');
+    const at = (init: string, layer: number) => rows.find((r) => r.init === init && r.layer === layer)!.value;
+    expect((at('xavier-normal', 30) / at('xavier-normal', 1)) ** (1 / 29)).toBeCloseTo(0.5 * 0.918, 1);
+    expect((at('he-normal', 30) / at('he-normal', 1)) ** (1 / 29)).toBeCloseTo(0.918, 1);
+    for (const r of rows) expect(r.lo! <= r.value && r.value <= r.hi!).toBe(true);
+  });
+
+  it('a single panel is a plain layered chart, without a facet', async () => {
+    const rows = R.layerRows(synthRecords({ activations: ['relu'], inits: ['he-normal'], failedMessage: null }).records, 'preVariance', { log: true });
+    const spec = preVarianceChart(rows) as { facet?: unknown; layer?: unknown };
+    expect(spec.facet).toBeUndefined();
+    const { counts, warnings } = await marks(spec as TopLevelSpec);
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ area: 1, line: 2, symbol: 30 });
+  });
+});
+
+describe('training charts', () => {
+  it('loss: 2 depth panels × 2 inits, 100 bucket means each (200 steps), log y', async () => {
+    const rows = R.lossRows(trained);
+    expect(rows).toHaveLength(4 * 100);
+    const { counts, warnings } = await marks(lossChart(rows));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ area: 4, line: 4, symbol: 400 });
+  });
+
+  it('accuracy: 10 evals per run, one chance rule per panel', async () => {
+    const rows = R.accuracyRows(trained);
+    expect(rows).toHaveLength(4 * 10);
+    const { counts, warnings } = await marks(accuracyChart(rows, R.chanceRows(trained, rows)));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ area: 4, line: 4, symbol: 40, rule: 2 });
+  });
+
+  it('trainability: 2 depths × 2 inits, non-ok cells outlined', async () => {
+    const cells = R.trainabilityRows(trained);
+    expect(cells).toHaveLength(4);
+    const he30 = cells.find((c) => c.init === 'he-normal' && c.depth === 30)!;
+    const xa30 = cells.find((c) => c.init === 'xavier-normal' && c.depth === 30)!;
+    expect(he30.accuracy!).toBeGreaterThan(0.7);
+    expect(xa30.accuracy!).toBeLessThan(0.15);
+    expect(xa30.stalled + xa30.diverged).toBe(3);
+    expect(xa30.label).toMatch(/stalled 2\/3 · diverged 1\/3/);
+    const { counts, warnings } = await marks(trainabilityChart(cells));
+    expect(warnings).toEqual([]);
+    const flagged = cells.filter((c) => c.stalled + c.diverged + c.failed > 0).length;
+    expect(flagged).toBe(3); // he-22 (failed 1/4), xavier-22, xavier-30
+    expect(counts).toEqual({ rect: 4 + flagged, text: 4 });
+  });
+});
+
+describe('side charts', () => {
+  it('initializer audit: a CI bar and a point per row, one reference rule; tfjs truncation flagged', async () => {
+    const pts = auditPoints(synthAudit());
+    expect(pts.filter((p) => p.verdict === 'deviates').map((p) => p.init)).toEqual(['tfjs:heNormal', 'tfjs:glorotNormal']);
+    const { counts, warnings } = await marks(auditChart(pts));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ rule: 8 + 1, symbol: 8 });
+  });
+
+  it('cross-check: op × backend cells with the worst verdict', async () => {
+    const cells = checkCells(synthCheck().rows);
+    expect(cells).toHaveLength(5 * 2);
+    const bad = cells.find((c) => c.op === 'conv2d.grad.w' && c.backend === 'wasm')!;
+    expect(bad).toMatchObject({ verdict: 'fail', cases: 2, failing: 1, maxRel: 4e-2 });
+    const { counts, warnings } = await marks(checkChart(cells));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ rect: 10, text: 10 });
+  });
+
+  it('data samples: 6 images per class as PNG data URLs', async () => {
+    const imgs = sampleImages(synthSamples());
+    expect(imgs).toHaveLength(60);
+    expect(imgs[0]!.url.startsWith('data:image/png;base64,iVBORw0KGgo')).toBe(true);
+    const { counts, warnings, svg } = await marks(samplesChart(imgs));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ image: 60 });
+    expect(svg.match(/<image /g)).toHaveLength(60);
+  });
+});
+
+describe('renderers', () => {
+  it('PNG encoder: IHDR and inflated pixels round-trip', () => {
+    const px = Array.from({ length: 3 * 2 * 3 }, (_, i) => i * 13);
+    const png = encodePng(px, 3, 2, 3);
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(3);
+    expect(png.readUInt32BE(20)).toBe(2);
+    const idatLen = png.readUInt32BE(33);
+    expect(png.subarray(37, 41).toString('ascii')).toBe('IDAT');
+    const raw = zlib.inflateSync(png.subarray(41, 41 + idatLen));
+    expect([...raw]).toEqual([0, ...px.slice(0, 9), 0, ...px.slice(9)]);
+  });
+
+  it('SVG → PNG through resvg with text drawn (a 2× raster of the SVG size)', async () => {
+    const { svg } = await renderSvg(preVarianceChart(R.layerRows(probe, 'preVariance', { log: true })));
+    const w = Number(/<svg[^>]*width="(\d+)"/.exec(svg)![1]);
+    const png = await svgToPng(svg);
+    expect(png.readUInt32BE(16)).toBe(2 * w);
+    expect(png.length).toBeGreaterThan(20_000);
+  });
+});
