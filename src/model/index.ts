@@ -16,3 +16,4 @@ export {
   type NetLayers,
 } from './build.ts';
 export { activationLayer, ScaledElu, DEFAULT_ALPHA } from './activation.ts';
+export { buildRunModel, type RunModel, type BuildRunOptions } from './run.ts';

@@ -1,0 +1,18 @@
+export {
+  makeProbeBatch,
+  cotangentSeed,
+  probeWith,
+  probeRun,
+  varianceSummary,
+  aggregateProbes,
+  spread,
+  PROBE_STATS,
+  type ProbeTarget,
+  type ProbeWithOptions,
+  type ProbeStat,
+  type Spread,
+  type AggregateLayer,
+  type AggregateProbe,
+} from './probe.ts';
+export { measureLayers, probeTensors, type MeasuredLayer, type MeasureOptions, type ProbeTensors } from './measure.ts';
+export { theoryForLayers, type TheoryInputs } from './theory.ts';
