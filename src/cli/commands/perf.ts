@@ -1,0 +1,71 @@
+import type { CommandModule } from 'yargs';
+import { inputError } from '../../core/errors.ts';
+import type { BackendName } from '../../core/types.ts';
+import { PERF_BACKENDS, runPerf } from '../../perf/bench.ts';
+import { jobsFlag, parseJobs } from '../options.ts';
+
+const KNOWN: readonly BackendName[] = ['node', 'node-gpu', 'wasm', 'cpu'];
+
+/** --backends a,b: each a concrete backend, no repeats. */
+export function parseBackendList(v: unknown): BackendName[] {
+  const expected = `a comma-separated list of ${KNOWN.join(', ')}`;
+  if (typeof v !== 'string' || v.trim() === '') throw inputError({ flag: 'backends', expected, got: v });
+  const names = v.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(KNOWN as readonly string[]).includes(n)) throw inputError({ flag: 'backends', expected, got: n });
+  }
+  return [...new Set(names)] as BackendName[];
+}
+
+/** A whole number ≥ min for `flag`. */
+export function parseCount(flag: string, v: unknown, min: number): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min) throw inputError({ flag, expected: `a whole number ≥ ${min}`, got: v });
+  return n;
+}
+
+interface PerfArgs {
+  backends: string;
+  jobs?: string;
+  reps: string;
+  warmup: string;
+  out: string;
+  write: boolean;
+}
+
+export const perfCommand: CommandModule<object, PerfArgs> = {
+  command: 'perf',
+  describe: 'conv kernel and CNN train-step GFLOP/s per backend, after a correctness gate (JSON)',
+  builder: (y) =>
+    y
+      .option('backends', {
+        type: 'string',
+        alias: 'backend',
+        default: PERF_BACKENDS.join(','),
+        describe: `backends to measure, comma-separated: ${KNOWN.join(', ')} (ones that do not load are reported as such)`,
+      })
+      .option('jobs', jobsFlag)
+      .option('reps', { type: 'string', default: '7', describe: 'timed repetitions (median, min, max), ≥ 5; the cpu backend always does 5' })
+      .option('warmup', { type: 'string', default: '2', describe: 'discarded warm-up runs' })
+      .option('out', { type: 'string', default: 'results/perf', describe: 'directory for <timestamp>.json' })
+      .option('write', { type: 'boolean', default: true, describe: 'write the JSON file (--no-write: stdout only)' }) as never,
+  handler: async (args) => {
+    const backends = parseBackendList(args.backends);
+    const jobs = parseJobs(args.jobs);
+    const reps = parseCount('reps', args.reps, 5);
+    const warmup = parseCount('warmup', args.warmup, 1);
+    const report = await runPerf({
+      backends,
+      jobs,
+      reps,
+      warmup,
+      outDir: args.write ? args.out : null,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    if (!report.gatePassed) {
+      process.stderr.write('initbench: perf: correctness gate failed (see gate rows with verdict "fail"); no timings for that backend\n');
+      process.exitCode = 1;
+    }
+  },
+};

@@ -1,0 +1,223 @@
+/**
+ * `initbench perf`: per backend that loads, a correctness gate first, then GFLOP/s of the conv kernels
+ * on the benchmark layer and of the CNN's SGD step on one worker and on the whole pool.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultJobsFor, readyBackend, type ReadyBackend } from '../backend/index.ts';
+import { setBackpropInputChoice } from '../backend/wasm-kernels.ts';
+import type { BackendName, CheckRow } from '../core/types.ts';
+import { InputError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
+import { WorkerPool } from '../run/pool.ts';
+import { PERF_CNN, convFlops, trainStepFlops, type StepFlops } from './cnn.ts';
+import { runGate } from './gate.ts';
+import { loadSample, machineInfo, type LoadSample, type MachineInfo } from './machine.ts';
+import { gflops, timeReps, type Timing } from './timing.ts';
+import type { TrainTiming } from './train.ts';
+
+export const PERF_BACKENDS: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+
+export interface PerfOptions {
+  backends: BackendName[];
+  /** pool size; undefined → defaultJobsFor(backend) */
+  jobs: number | undefined;
+  /** timed reps (≥ 5) and discarded warm-up runs, for wasm/node; cpu uses 5 reps, 1 warm-up */
+  reps: number;
+  warmup: number;
+  /** directory for <timestamp>.json; null → do not write */
+  outDir: string | null;
+  /** progress lines (stderr in the CLI) */
+  log?: (line: string) => void;
+}
+
+/** The benchmark layer: 3×3, 16→16 channels, 32×32, batch 64, stride 1, 'same'. */
+export const PERF_LAYER = { x: [64, 32, 32, 16] as [number, number, number, number], w: [3, 3, 16, 16] as [number, number, number, number] };
+
+export interface KernelFigure {
+  op: 'conv2d.forward' | 'conv2d.backprop-input' | 'conv2d.backprop-filter' | 'conv2d.backprop-input (wasm built-in)';
+  layer: string;
+  flops: number;
+  timing: Timing;
+  gflops: number;
+}
+
+export interface TrainFigure {
+  workers: number;
+  perWorker: TrainTiming[];
+  /** Σ over workers of flops per step / median step time, all timed concurrently */
+  gflops: number;
+  /** all timed flops / (last end − first start): the same, measured over the shared window */
+  gflopsWindow: number;
+  /** fraction of the union window in which all workers were timing at once */
+  overlap: number;
+}
+
+export type TrainResultOrSkip = TrainFigure | { skipped: string } | { failed: string };
+
+export interface BackendPerf {
+  name: BackendName;
+  loads: boolean;
+  error: string | null;
+  detail: string | null;
+  gate: { passed: boolean; rows: CheckRow[] } | { skipped: string } | null;
+  kernels: KernelFigure[];
+  train: { oneWorker: TrainResultOrSkip; pool: TrainResultOrSkip } | null;
+  load: { before: LoadSample; after: LoadSample } | null;
+}
+
+export interface PerfReport {
+  formatVersion: 1;
+  kind: 'initbench-perf';
+  startedAt: string;
+  machine: MachineInfo;
+  network: { spec: typeof PERF_CNN; flops: StepFlops };
+  options: { backends: BackendName[]; jobs: number | null; reps: number; warmup: number };
+  backends: BackendPerf[];
+  targets: { wasmOneWorkerGflops: number; wasmPool2CoresGflops: number; pytorchCpuGflops: number };
+  gatePassed: boolean;
+  file: string | null;
+}
+
+const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', 'node-gpu': 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+function layerName(): string {
+  return `x=[${PERF_LAYER.x.join(',')}] w=[${PERF_LAYER.w.join(',')}] s=1 p=same`;
+}
+
+function timeKernels(b: BackendName, reps: number, warmup: number): KernelFigure[] {
+  const [N, H, W, Ci] = PERF_LAYER.x;
+  const [KH, KW, , Co] = PERF_LAYER.w;
+  const flops = convFlops(N, H, W, KH, KW, Ci, Co);
+  const rng = new Rng(4242);
+  const normal = (n: number, std: number) => rng.fillNormal(new Float32Array(n), std) as Float32Array;
+  const x = tf.tensor4d(normal(N * H * W * Ci, 1), PERF_LAYER.x);
+  const w = tf.tensor4d(normal(KH * KW * Ci * Co, 0.1), PERF_LAYER.w);
+  const dy = tf.tensor4d(normal(N * H * W * Co, 1), [N, H, W, Co]);
+  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
+  const ops: [KernelFigure['op'], () => void][] = [
+    ['conv2d.forward', () => tf.engine().runKernel('Conv2D', { x, filter: w }, attrs)],
+    ['conv2d.backprop-input', () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: PERF_LAYER.x })],
+    ['conv2d.backprop-filter', () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: PERF_LAYER.w })],
+  ];
+  const out: KernelFigure[] = [];
+  try {
+    for (const [op, run] of ops) {
+      const t = timeReps(() => tf.tidy(run), warmup, reps);
+      out.push({ op, layer: layerName(), flops, timing: t, gflops: gflops(flops, t) });
+    }
+    if (b === 'wasm') {
+      // the built-in it replaces, for the record of why ours is registered
+      const prev = setBackpropInputChoice('builtin');
+      try {
+        const t = timeReps(() => tf.tidy(ops[1]![1]), 1, 5);
+        out.push({ op: 'conv2d.backprop-input (wasm built-in)', layer: layerName(), flops, timing: t, gflops: gflops(flops, t) });
+      } finally {
+        setBackpropInputChoice(prev);
+      }
+    }
+  } finally {
+    tf.dispose([x, w, dy]);
+  }
+  return out;
+}
+
+async function timeTrainOnPool(backend: BackendName, jobs: number, reps: number, warmup: number): Promise<TrainResultOrSkip> {
+  const pool = new WorkerPool({ jobs, backend });
+  try {
+    const barrier = { buffer: new SharedArrayBuffer(4), parties: jobs };
+    const outcomes = await Promise.all(
+      Array.from({ length: jobs }, () => pool.run<TrainTiming>({ kind: 'perf-train', warmup, reps, barrier })),
+    );
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed !== undefined && !failed.ok) return { failed: `${failed.error.kind}: ${failed.error.message}` };
+    const per = outcomes.map((o) => (o.ok ? o.value : null)).filter((v): v is TrainTiming => v !== null);
+    const start = Math.min(...per.map((p) => p.startedAt));
+    const end = Math.max(...per.map((p) => p.endedAt));
+    const lastStart = Math.max(...per.map((p) => p.startedAt));
+    const firstEnd = Math.min(...per.map((p) => p.endedAt));
+    const totalFlops = per.reduce((s, p) => s + p.flopsPerStep * p.timing.reps, 0);
+    return {
+      workers: jobs,
+      perWorker: per,
+      gflops: per.reduce((s, p) => s + p.gflops, 0),
+      gflopsWindow: totalFlops / ((end - start) * 1e6),
+      overlap: Math.max(0, firstEnd - lastStart) / (end - start),
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function perfBackend(name: BackendName, opts: PerfOptions, log: (s: string) => void): Promise<BackendPerf> {
+  let ready: ReadyBackend;
+  try {
+    ready = await readyBackend(name);
+  } catch (e) {
+    const msg = e instanceof InputError ? e.message : (e as Error).message;
+    return { name, loads: false, error: msg, detail: null, gate: null, kernels: [], train: null, load: null };
+  }
+  const before = loadSample();
+  const result: BackendPerf = { name, loads: true, error: null, detail: ready.detail, gate: null, kernels: [], train: null, load: null };
+  if (name === 'cpu') {
+    result.gate = { skipped: 'cpu is the reference the gate compares against' };
+  } else {
+    log(`perf: ${name}: correctness gate`);
+    result.gate = await runGate(TF_NAME[name], name);
+    await readyBackend(name);
+    if (!result.gate.passed) {
+      result.load = { before, after: loadSample() };
+      return result;
+    }
+  }
+  const slow = name === 'cpu';
+  log(`perf: ${name}: conv kernels on ${layerName()}`);
+  result.kernels = timeKernels(name, slow ? 5 : opts.reps, slow ? 1 : opts.warmup);
+  if (slow) {
+    const skip = {
+      skipped: `the cpu backend trains at ~0.07 GFLOP/s: one ${(trainStepFlops(PERF_CNN).total / 1e9).toFixed(2)} GFLOP step takes ~2 minutes; its kernels above tell the same story`,
+    };
+    result.train = { oneWorker: skip, pool: skip };
+  } else {
+    const jobs = opts.jobs ?? defaultJobsFor(name);
+    log(`perf: ${name}: train step, one worker`);
+    const oneWorker = await timeTrainOnPool(name, 1, opts.reps, opts.warmup);
+    log(`perf: ${name}: train step, pool of ${jobs}`);
+    const pool = await timeTrainOnPool(name, jobs, opts.reps, opts.warmup);
+    result.train = { oneWorker, pool };
+  }
+  result.load = { before, after: loadSample() };
+  return result;
+}
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Runs the benchmark; never exits. `gatePassed` false means a backend's kernels disagree with cpu. */
+export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
+  const log = opts.log ?? (() => {});
+  const started = new Date();
+  const backends: BackendPerf[] = [];
+  for (const name of opts.backends) backends.push(await perfBackend(name, opts, log));
+  const gatePassed = backends.every((b) => b.gate === null || !('passed' in b.gate) || b.gate.passed);
+  const report: PerfReport = {
+    formatVersion: 1,
+    kind: 'initbench-perf',
+    startedAt: started.toISOString(),
+    machine: machineInfo(),
+    network: { spec: PERF_CNN, flops: trainStepFlops(PERF_CNN) },
+    options: { backends: opts.backends, jobs: opts.jobs ?? null, reps: opts.reps, warmup: opts.warmup },
+    backends,
+    targets: { wasmOneWorkerGflops: 17, wasmPool2CoresGflops: 32, pytorchCpuGflops: 46 },
+    gatePassed,
+    file: null,
+  };
+  if (opts.outDir !== null) {
+    mkdirSync(opts.outDir, { recursive: true });
+    report.file = path.join(opts.outDir, `${stamp(started)}.json`);
+    writeFileSync(report.file, JSON.stringify(report, null, 2) + '\n');
+  }
+  return report;
+}

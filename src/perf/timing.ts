@@ -1,0 +1,45 @@
+/** Wall-clock timing of synchronous work: warm-up runs discarded, then the median of timed reps. */
+
+export interface Timing {
+  reps: number;
+  warmup: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  samplesMs: number[];
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error('median of nothing');
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function summarize(samplesMs: number[], warmup: number): Timing {
+  return {
+    reps: samplesMs.length,
+    warmup,
+    medianMs: median(samplesMs),
+    minMs: Math.min(...samplesMs),
+    maxMs: Math.max(...samplesMs),
+    samplesMs,
+  };
+}
+
+/** Runs `fn` warmup + reps times; `fn` must finish its work before returning (wasm/cpu kernels do). */
+export function timeReps(fn: () => void, warmup: number, reps: number): Timing {
+  for (let i = 0; i < warmup; i++) fn();
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    samples.push(performance.now() - t0);
+  }
+  return summarize(samples, warmup);
+}
+
+/** GFLOP/s at the median time. */
+export function gflops(flops: number, t: Timing): number {
+  return flops / (t.medianMs * 1e6);
+}
