@@ -2,8 +2,12 @@
 import type { CommandModule } from 'yargs';
 import { backendsCommand } from './backends.ts';
 import { perfCommand } from './perf.ts';
+import { benchCommand } from './bench.ts';
+import { listCommand } from './list.ts';
+import { mergeCommand } from './merge.ts';
+import { runCommand } from './run.ts';
 import { reportCommand } from './report.ts';
 import { initStatsCommand } from './init-stats.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, perfCommand, reportCommand, initStatsCommand];
+export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, perfCommand, runCommand, mergeCommand, listCommand, benchCommand, reportCommand, initStatsCommand];
