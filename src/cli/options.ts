@@ -1,8 +1,8 @@
 /** Shared flag parsing: each returns a typed value or throws InputError naming the flag. */
 import os from 'node:os';
 import { inputError } from '../core/errors.ts';
-import type { BackendChoice } from '../core/types.ts';
-import { BACKEND_CHOICES } from '../backend/index.ts';
+import type { BackendChoice, BackendName } from '../core/types.ts';
+import { BACKEND_CHOICES, defaultJobsFor } from '../backend/index.ts';
 
 export function parseBackend(v: unknown): BackendChoice {
   if (typeof v === 'string' && (BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
@@ -19,8 +19,9 @@ export function parseJobs(v: unknown): number | undefined {
   return n;
 }
 
-export function defaultJobs(): number {
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+/** Default --jobs: cores, or 1 for a backend that is multi-threaded itself (tfjs-node); see defaultJobsFor. */
+export function defaultJobs(backend?: BackendName): number {
+  return backend === undefined ? Math.max(1, os.availableParallelism?.() ?? os.cpus().length) : defaultJobsFor(backend);
 }
 
 export const backendFlag = {
