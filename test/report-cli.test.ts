@@ -153,6 +153,6 @@ describe('initbench report (CLI)', () => {
     expect(r.code).toBe(0);
     expect(fs.existsSync(path.join(cwd, 'results', 'new', 'report.html'))).toBe(true);
     expect(fs.existsSync(path.join(cwd, 'results', 'old', 'report.html'))).toBe(false);
-    expect(r.stdout).toMatch(/index: .*latest/results/index.html/);
+    expect(r.stdout).toMatch(/index: .*latest\/results\/index\.html/);
   });
 });
