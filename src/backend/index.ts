@@ -179,3 +179,53 @@ export async function listBackends(): Promise<BackendProbe[]> {
 export function currentBackend(): ReadyBackend | null {
   return current;
 }
+
+export interface BackendInfo extends BackendProbe {
+  /** threads one op uses there, when it loads */
+  threads: number | null;
+  /** kernels of ours registered on it (wasm: Conv2DBackpropFilter, Conv2DBackpropInput) */
+  kernels: string[];
+  detail: string | null;
+  /** default --jobs for it */
+  defaultJobs: number;
+}
+
+export interface BackendsReport {
+  backends: BackendInfo[];
+  /** what `--backend auto` picks here, and why */
+  auto: { picks: BackendName | null; reason: string };
+}
+
+/**
+ * Loads each backend in turn (leaving the last one that loaded active) and reports what it is,
+ * plus what auto would pick and why. For `initbench backends`.
+ */
+export async function inspectBackends(opts: BackendOptions = {}): Promise<BackendsReport> {
+  const probes = await listBackends();
+  const infos: BackendInfo[] = [];
+  for (const p of probes) {
+    const err = p.error ?? (await activate(p.name, opts));
+    const loads = err === null;
+    const d = loads ? describe(p.name, 'inspected', opts) : null;
+    if (d !== null) current = d;
+    infos.push({
+      ...p,
+      loads,
+      error: err,
+      threads: d?.threads ?? null,
+      kernels: d?.kernels ?? [],
+      detail: d?.detail ?? null,
+      defaultJobs: defaultJobsFor(p.name),
+    });
+  }
+  const tried: string[] = [];
+  for (const name of ['node', 'wasm', 'cpu'] as const) {
+    const info = infos.find((i) => i.name === name);
+    if (info?.loads === true) {
+      const reason = tried.length === 0 ? `${name} loaded` : `${tried.join('; ')}; ${name} loaded`;
+      return { backends: infos, auto: { picks: name, reason } };
+    }
+    tried.push(`${name} unavailable: ${info?.error ?? 'not probed'}`);
+  }
+  return { backends: infos, auto: { picks: null, reason: tried.join('; ') } };
+}

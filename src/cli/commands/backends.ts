@@ -1,20 +1,27 @@
 import type { CommandModule } from 'yargs';
-import { listBackends } from '../../backend/index.ts';
+import { inspectBackends } from '../../backend/index.ts';
 
 export const backendsCommand: CommandModule<object, { json: boolean }> = {
   command: 'backends',
-  describe: 'list tfjs backends: whether each loads, its version, and the kernels we register',
+  describe: 'list tfjs backends: whether each loads, its version, threads, the kernels we register, and what auto picks',
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
   handler: async (args) => {
-    const list = await listBackends();
+    const report = await inspectBackends();
     if (args.json) {
-      process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       return;
     }
-    for (const b of list) {
-      process.stdout.write(
-        `${b.name.padEnd(9)} ${b.loads ? 'loads  ' : 'missing'} ${String(b.version ?? '-').padEnd(8)} ${b.loads ? '' : b.howTo}\n`,
-      );
+    const out: string[] = [];
+    for (const b of report.backends) {
+      const head = `${b.name.padEnd(9)} ${b.loads ? 'loads  ' : 'missing'} ${String(b.version ?? '-').padEnd(8)}`;
+      if (b.loads) {
+        out.push(`${head} ${b.threads ?? '-'} thread${b.threads === 1 ? '' : 's'}, --jobs default ${b.defaultJobs}` + (b.kernels.length > 0 ? `, our kernels: ${b.kernels.join(', ')}` : ''));
+      } else {
+        out.push(`${head} ${b.error ?? ''}`.trimEnd());
+        out.push(`${' '.repeat(10)}to get it: ${b.howTo}`);
+      }
     }
+    out.push(`auto picks ${report.auto.picks ?? 'nothing'}: ${report.auto.reason}`);
+    process.stdout.write(out.join('\n') + '\n');
   },
 };
