@@ -31,6 +31,16 @@ function toTensor(data: Float64Array, shape: number[]): tf.Tensor {
 
 type Mode = 'fan_in' | 'fan_out' | 'fan_avg';
 
+/**
+ * tfjs's model loading turns snake_case string values into camelCase (convertPythonicToTs), so a
+ * saved 'fan_in' comes back as 'fanIn': accept both spellings.
+ */
+function normalizeMode(m: string): Mode {
+  const k = m.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  if (k === 'fan_in' || k === 'fan_out' || k === 'fan_avg') return k;
+  throw new Error(`initbench.VarianceScaling: unknown mode ${JSON.stringify(m)}`);
+}
+
 export interface VarianceScalingConfig {
   /** Var(W) = scale / fan(mode) */
   scale: number;
@@ -49,7 +59,7 @@ export class VarianceScalingInit extends InitializerBase {
   constructor(config: VarianceScalingConfig) {
     super();
     this.scale = config.scale;
-    this.mode = config.mode;
+    this.mode = normalizeMode(config.mode);
     this.distribution = config.distribution;
     this.seed = effectiveSeed(config.seed);
   }
