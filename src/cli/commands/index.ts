@@ -1,6 +1,7 @@
 // Every CLI command, one file each. Add yours here.
 import type { CommandModule } from 'yargs';
 import { backendsCommand } from './backends.ts';
+import { checkCommand } from './check.ts';
 import { perfCommand } from './perf.ts';
 import { benchCommand } from './bench.ts';
 import { listCommand } from './list.ts';
@@ -8,6 +9,7 @@ import { mergeCommand } from './merge.ts';
 import { runCommand } from './run.ts';
 import { reportCommand } from './report.ts';
 import { initStatsCommand } from './init-stats.ts';
+import { probeCommand } from './probe.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, perfCommand, runCommand, mergeCommand, listCommand, benchCommand, reportCommand, initStatsCommand];
+export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, checkCommand, perfCommand, runCommand, mergeCommand, listCommand, benchCommand, reportCommand, initStatsCommand, probeCommand];

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseProbeArgs, probeRunSpec } from '../src/cli/commands/probe.ts';
+import { InputError } from '../src/core/errors.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'bin', 'initbench.js');
+
+const base = {
+  init: 'he-normal',
+  activation: 'relu',
+  depth: '30',
+  width: '64',
+  arch: 'plain',
+  kernel: '3',
+  size: '32',
+  channels: '3',
+  batch: '32',
+  'input-std': '1',
+  head: 'none',
+  bias: false,
+  seeds: '3',
+  seed: '1',
+  backend: 'auto',
+  json: false,
+};
+
+describe('initbench probe flags', () => {
+  it('defaults parse to a plain depth-30 width-64 net on 32×32×3, 3 seeds with distinct non-zero seeds', () => {
+    const o = parseProbeArgs(base);
+    expect(o.arch).toMatchObject({ kind: 'plain', depth: 30, width: 64, kernel: 3, padding: 'same', bias: false, head: 'none' });
+    expect(o.input).toEqual({ height: 32, width: 32, channels: 3 });
+    const seeds = [0, 1, 2].map((r) => probeRunSpec(o, r).seed);
+    expect(new Set(seeds).size).toBe(3);
+    expect(seeds.every((s) => s > 0)).toBe(true);
+    // seed 0 as a base is fine: derived seeds are never 0
+    expect(probeRunSpec(parseProbeArgs({ ...base, seed: '0' }), 0).seed).toBeGreaterThan(0);
+  });
+
+  const bad: [string, Partial<typeof base> & { alpha?: number }, RegExp][] = [
+    ['depth "ten"', { depth: 'ten' }, /--depth: expected a whole number/],
+    ['depth 0', { depth: '0' }, /--depth/],
+    ['depth 10000 (absurd)', { depth: '10000' }, /--depth: expected a whole number in \[1, 9999\]/],
+    ['width -4', { width: '-4' }, /--width/],
+    ['residual with even depth', { arch: 'residual', depth: '4' }, /--depth: expected an odd depth/],
+    ['unknown arch', { arch: 'resnet' }, /--arch: unknown architecture "resnet"/],
+    ['unknown init with a suggestion', { init: 'he-nromal' }, /did you mean "he-normal"/],
+    ['unknown activation with a suggestion', { activation: 'rleu' }, /did you mean "relu"/],
+    ['alpha on relu', { alpha: 0.2 }, /--alpha/],
+    ['input-std 0', { 'input-std': '0' }, /--input-std: expected a number > 0/],
+    ['head unknown', { head: 'mlp' }, /--head/],
+    ['init JSON that does not parse', { init: '{"name":' }, /--init/],
+  ];
+  for (const [name, over, msg] of bad) {
+    it(`${name} → InputError`, () => {
+      expect(() => parseProbeArgs({ ...base, ...over } as typeof base)).toThrow(InputError);
+      expect(() => parseProbeArgs({ ...base, ...over } as typeof base)).toThrow(msg);
+    });
+  }
+
+  it('the CLI: a tiny probe prints JSON with the summary; a bad flag exits 2 naming it', () => {
+    const ok = spawnSync(process.execPath, [bin, 'probe', '--depth', '3', '--width', '4', '--size', '8', '--batch', '2', '--seeds', '2', '--backend', 'cpu', '--json'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(ok.status).toBe(0);
+    const out = JSON.parse(ok.stdout) as { aggregate: { summary: { perLayerRatio: { n: number }; theoryPerLayerRatio: number } }; results: { cotangent: string }[] };
+    expect(out.aggregate.summary.perLayerRatio.n).toBe(2);
+    expect(out.aggregate.summary.theoryPerLayerRatio).toBeGreaterThan(0);
+    expect(out.results[0]!.cotangent).toBe('unit-gaussian');
+    const bad = spawnSync(process.execPath, [bin, 'probe', '--depth', 'ten', '--backend', 'cpu'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--depth: expected a whole number in \[1, 9999\], got "ten"/);
+    expect(bad.stdout).toBe('');
+  });
+});
