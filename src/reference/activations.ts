@@ -21,28 +21,38 @@ export const DEFAULT_LEAKY_ALPHA = 0.01;
 export const DEFAULT_ELU_ALPHA = 1;
 
 /**
- * erf to ~1e-15 in float64: its Taylor series below |x| = 3 (the alternating terms stay below
- * e^9 ≈ 8e3, so cancellation costs < 4 digits) and the Laplace continued fraction for erfc above.
+ * erf and erfc to ~1e-15 relative in float64: the Taylor series of erf below |x| = 1.5 (alternating
+ * terms stay below e^2.25 ≈ 10, so cancellation costs one digit) and the Laplace continued fraction
+ * of erfc above (120 terms reach full precision from x = 1.5 on).
  */
 export function erf(x: number): number {
   if (x < 0) return -erf(-x);
-  if (x < 3) {
-    // erf(x) = 2/√π · Σₙ (−1)ⁿ x^(2n+1) / (n! (2n+1))
-    let term = x; // (−1)ⁿ x^(2n+1) / n!
-    let sum = x;
-    for (let n = 1; n < 200; n++) {
-      term *= (-x * x) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return (2 / Math.sqrt(Math.PI)) * sum;
+  if (x >= 1.5) return 1 - erfc(x);
+  // erf(x) = 2/√π · Σₙ (−1)ⁿ x^(2n+1) / (n! (2n+1))
+  let term = x; // (−1)ⁿ x^(2n+1) / n!
+  let sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    const add = term / (2 * n + 1);
+    sum += add;
+    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
   }
-  if (x > 6.5) return 1; // erfc(6.5) < 1e-19
+  return (2 / Math.sqrt(Math.PI)) * sum;
+}
+
+/** 1 − erf(x), without the cancellation of computing it that way for large x. */
+export function erfc(x: number): number {
+  if (x < 1.5) return 1 - erf(x);
+  if (x > 27) return 0; // below the smallest double
   // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), evaluated bottom-up
   let t = x;
   for (let k = 120; k >= 1; k--) t = x + k / 2 / t;
-  return 1 - Math.exp(-x * x) / Math.sqrt(Math.PI) / t;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / t;
+}
+
+/** The standard normal CDF Φ(x) = erfc(−x/√2)/2, accurate in both tails. */
+export function normalCdf(x: number): number {
+  return 0.5 * erfc(-x / Math.SQRT2);
 }
 
 function logistic(x: number): number {
@@ -60,7 +70,7 @@ export function activationValue(name: ActivationName, x: number, alpha?: number)
     case 'selu': return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x);
     case 'elu': return x > 0 ? x : (alpha ?? DEFAULT_ELU_ALPHA) * Math.expm1(x);
     // tfjs-layers 'gelu' is the exact x·Φ(x) with Φ via erf (its tanh approximation is 'gelu_new')
-    case 'gelu': return 0.5 * x * (1 + erf(x / Math.SQRT2));
+    case 'gelu': return x * normalCdf(x);
     case 'swish': return x * logistic(x);
   }
 }
@@ -83,7 +93,7 @@ export function activationDerivative(name: ActivationName, x: number, alpha?: nu
     case 'elu': return x >= 0 ? 1 : (alpha ?? DEFAULT_ELU_ALPHA) * Math.exp(x);
     case 'gelu': {
       // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-      const cdf = 0.5 * (1 + erf(x / Math.SQRT2));
+      const cdf = normalCdf(x);
       const pdf = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
       return cdf + x * pdf;
     }

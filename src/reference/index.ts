@@ -8,7 +8,7 @@ export { type Padding, type Conv2dOptions, type ConvGeometry, type Conv2dGrads, 
 export { dense, denseBackward } from './dense.ts';
 export {
   type ActivationName, ACTIVATION_NAMES, SELU_ALPHA, SELU_SCALE, DEFAULT_LEAKY_ALPHA, DEFAULT_ELU_ALPHA,
-  erf, activationValue, activationDerivative, activation, activationBackward,
+  erf, erfc, normalCdf, activationValue, activationDerivative, activation, activationBackward,
   relu, reluBackward, leakyRelu, leakyReluBackward, tanh, tanhBackward, sigmoid, sigmoidBackward,
   selu, seluBackward, elu, eluBackward, gelu, geluBackward, swish, swishBackward,
 } from './activations.ts';

@@ -1,0 +1,9 @@
+/** `initbench check`: reference vs tfjs per op and whole-model, reference vs finite differences, users' modules. */
+export { type Tolerance, type Comparison, compare, describeMismatches, fmt } from './compare.ts';
+export { type OpCase, ALL_CASES, CONV_CASES, DENSE_CASES, ACTIVATION_CASES, POOL_CASES, OTHER_CASES, caseInputs, referenceOutputs, tfjsTolerance } from './cases.ts';
+export { checkOpsOnBackend, checkFiniteDifferences, finiteDifferenceGradient, FD_STEP, FD_RTOL, fdTolerance } from './ops.ts';
+export { type ModelCase, MODEL_CASES, checkModel, checkModels } from './model-check.ts';
+export { type CheckOptions, type CheckRun, ALL_BACKENDS, runChecks } from './run.ts';
+export { counts, formatTable, maxErrors } from './table.ts';
+export { type ImplCheckOptions, type ImplCheckResult, DEFAULT_IMPL_TIMEOUT_MS, runImplCheck } from './impl/run.ts';
+export { IMPL_FUNCTIONS, IMPL_FUNCTION_NAMES, type ImplOptions, type Layout } from './impl/contract.ts';

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import type { BackendName, CheckReport, CheckRow } from '../../core/types.ts';
+import { inputError } from '../../core/errors.ts';
+import { captureEnvironment } from '../../results/environment.ts';
+import { ALL_BACKENDS, DEFAULT_IMPL_TIMEOUT_MS, counts, formatTable, maxErrors, runChecks, runImplCheck, type Layout } from '../../check/index.ts';
+
+interface CheckArgs {
+  backend: string;
+  json: boolean;
+  out?: string;
+  impl?: string;
+  layout?: string;
+  timeout?: string;
+}
+
+export const DEFAULT_CHECK_OUT = path.join('results', 'check', 'check.json');
+
+/** --backend all | cpu | wasm | node | a comma list */
+function parseCheckBackends(v: string): BackendName[] | 'all' {
+  if (v === 'all' || v === 'auto') return 'all';
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const n of names) {
+    if (!(ALL_BACKENDS as readonly string[]).includes(n) && n !== 'node-gpu') {
+      throw inputError({ flag: 'backend', expected: `all or a comma list of ${ALL_BACKENDS.join(', ')}, node-gpu`, got: n });
+    }
+  }
+  if (names.length === 0) throw inputError({ flag: 'backend', expected: 'a backend name', got: v });
+  return names as BackendName[];
+}
+
+function parseLayout(v: string | undefined): Layout | undefined {
+  if (v === undefined) return undefined;
+  const u = v.toUpperCase();
+  if (u !== 'NHWC' && u !== 'NCHW') throw inputError({ flag: 'layout', expected: 'NHWC or NCHW', got: v });
+  return u;
+}
+
+function parseTimeout(v: string | undefined): number {
+  if (v === undefined) return DEFAULT_IMPL_TIMEOUT_MS;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw inputError({ flag: 'timeout', expected: 'milliseconds > 0', got: v });
+  return n;
+}
+
+function writeJson(file: string, value: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}
+
+function summary(rows: CheckRow[], wallMs: number): string {
+  const c = counts(rows);
+  return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped in ${(wallMs / 1000).toFixed(1)}s`;
+}
+
+export const checkCommand: CommandModule<object, CheckArgs> = {
+  command: 'check',
+  describe: 'cross-check the float64 reference against tfjs on every backend (or --impl: your own module)',
+  builder: (y) =>
+    y
+      .option('backend', { type: 'string', default: 'all', describe: 'all (every backend that loads) or a comma list: cpu,wasm,node' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the CheckReport as JSON instead of the table' })
+      .option('out', { type: 'string', describe: `write the CheckReport here (default ${DEFAULT_CHECK_OUT}; --impl: only when given)` })
+      .option('impl', { type: 'string', describe: 'check your own module (.ts or .js) exporting conv2d, conv2dBackward, relu, … (see README)' })
+      .option('layout', { type: 'string', describe: '--impl: NHWC (default) or NCHW, overriding the module\'s options.layout' })
+      .option('timeout', { type: 'string', describe: `--impl: ms per call before it counts as hung (default ${DEFAULT_IMPL_TIMEOUT_MS})` }) as never,
+  handler: async (args) => {
+    const t0 = performance.now();
+    if (args.impl !== undefined) {
+      const layout = parseLayout(args.layout);
+      const timeoutMs = parseTimeout(args.timeout);
+      const r = await runImplCheck({ file: args.impl, layout, timeoutMs });
+      const c = counts(r.rows);
+      const report: CheckReport & { impl: object } = {
+        formatVersion: 1,
+        environment: captureEnvironment({ name: 'cpu', detail: 'cpu (pure JS), for the tfjs side of --impl' }),
+        rows: r.rows,
+        passed: c.passed,
+        failed: c.failed,
+        impl: { file: r.file, options: r.options, tested: r.tested, skipped: r.skipped, firstFailure: r.firstFailure },
+      };
+      if (args.out !== undefined) writeJson(args.out, report);
+      if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else {
+        process.stdout.write(`${r.file} (${r.options.layout}, ${r.options.arrays} arrays): testing ${r.tested.join(', ')}\n`);
+        process.stdout.write(`skipped (not exported): ${r.skipped.length > 0 ? r.skipped.join(', ') : 'none'}\n\n`);
+        process.stdout.write(formatTable(r.rows));
+        process.stdout.write(`\n${summary(r.rows, performance.now() - t0)}\n`);
+        process.stdout.write(r.firstFailure !== null ? `\nfirst failure: ${r.firstFailure}\n` : 'every tested function matches the reference (and tfjs)\n');
+      }
+      process.exitCode = c.failed === 0 ? 0 : 1;
+      return;
+    }
+
+    const backends = parseCheckBackends(args.backend);
+    const progress = args.json ? undefined : (line: string) => process.stderr.write(`  ${line}\n`);
+    const run = await runChecks({ backends, progress });
+    const c = counts(run.rows);
+    const first = run.backends[0];
+    const env = captureEnvironment(first !== undefined ? { name: first.name, detail: run.backends.map((b) => b.detail).join('; ') } : { name: 'cpu', detail: 'no tfjs backend loaded' });
+    const report: CheckReport = { formatVersion: 1, environment: env, rows: run.rows, passed: c.passed, failed: c.failed };
+    writeJson(args.out ?? DEFAULT_CHECK_OUT, report);
+    if (args.json) {
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    } else {
+      process.stdout.write(formatTable(run.rows));
+      process.stdout.write('\nlargest errors per backend and op family (max abs / max rel):\n');
+      for (const [backend, fams] of Object.entries(maxErrors(run.rows))) {
+        process.stdout.write(`  ${backend}: ${Object.entries(fams).map(([f, e]) => `${f} ${e.maxAbs.toExponential(1)}/${e.maxRel.toExponential(1)}`).join(', ')}\n`);
+      }
+      const bad = run.rows.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
+      if (bad.length > 0) {
+        process.stdout.write(`\nfailures:\n${formatTable(bad)}`);
+      }
+      process.stdout.write(`\n${summary(run.rows, run.wallMs)} → ${args.out ?? DEFAULT_CHECK_OUT}\n`);
+    }
+    process.exitCode = c.failed === 0 ? 0 : 1;
+  },
+};
