@@ -1,0 +1,76 @@
+/** Bad flags on the CLI: one line naming the flag and what is allowed, exit 2 (spawned for real). */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseBackendList, parseCount } from '../src/cli/commands/perf.ts';
+import { InputError } from '../src/core/errors.ts';
+
+const BIN = fileURLToPath(new URL('../bin/initbench.js', import.meta.url));
+
+function cli(...args: string[]): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+      resolve({ status: code, stdout, stderr });
+    });
+  });
+}
+
+/** stderr lines that are ours (tfjs prints a banner on load in some paths) */
+function ourLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l.startsWith('initbench:'));
+}
+
+describe.concurrent('perf: bad flags exit 2 with one line', () => {
+  const cases: [string[], RegExp][] = [
+    [['perf', '--jobs', '0'], /^initbench: --jobs: expected a whole number ≥ 1, got "0"$/],
+    [['perf', '--jobs', '-1'], /^initbench: --jobs: expected a whole number ≥ 1, got "-1"$/],
+    [['perf', '--jobs', 'abc'], /^initbench: --jobs: expected a whole number ≥ 1, got "abc"$/],
+    [['perf', '--backend', 'tpu'], /^initbench: --backends: expected a comma-separated list of node, node-gpu, wasm, cpu, got "tpu"$/],
+  ];
+  for (const [args, want] of cases) {
+    it(`initbench ${args.join(' ')}`, async () => {
+      const r = await cli(...args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = ourLines(r.stderr);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(want);
+    });
+  }
+});
+
+describe('backends --json', () => {
+  it('reports wasm loading with our kernels, cpu loading, and why auto picks what it picks', async () => {
+    const r = await cli('backends', '--json');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      backends: { name: string; loads: boolean; version: string | null; threads: number | null; kernels: string[] }[];
+      auto: { picks: string; reason: string };
+    };
+    const wasm = report.backends.find((b) => b.name === 'wasm');
+    expect(wasm).toMatchObject({ loads: true, version: '4.22.0', threads: 1, kernels: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] });
+    expect(report.backends.find((b) => b.name === 'cpu')).toMatchObject({ loads: true, threads: 1, kernels: [] });
+    const node = report.backends.find((b) => b.name === 'node')!;
+    expect(report.auto.picks).toBe(node.loads ? 'node' : 'wasm');
+    expect(report.auto.reason).toMatch(node.loads ? /^node loaded$/ : /^node unavailable: .+; wasm loaded$/);
+  });
+});
+
+describe('perf flag parsers', () => {
+  it('--backends: a list of known backends, deduplicated, in the given order', () => {
+    expect(parseBackendList('wasm,cpu')).toEqual(['wasm', 'cpu']);
+    expect(parseBackendList(' cpu , wasm,cpu')).toEqual(['cpu', 'wasm']);
+  });
+  it('--backends: an unknown or empty entry names the flag and the allowed names', () => {
+    for (const bad of ['wasm,gpu', '', 'wasm,,cpu', 'auto']) {
+      expect(() => parseBackendList(bad)).toThrow(InputError);
+      expect(() => parseBackendList(bad)).toThrow(/^--backends: expected a comma-separated list of node, node-gpu, wasm, cpu, got /);
+    }
+  });
+  it('--reps/--warmup: whole numbers at or above their minimum', () => {
+    expect(parseCount('reps', '7', 5)).toBe(7);
+    expect(() => parseCount('reps', '3', 5)).toThrow(/^--reps: expected a whole number ≥ 5, got "3"$/);
+    expect(() => parseCount('warmup', '1.5', 1)).toThrow(/^--warmup: expected a whole number ≥ 1, got "1.5"$/);
+  });
+});
