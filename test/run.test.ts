@@ -1,0 +1,161 @@
+// The runner with an injected executor (no tfjs): resume, shards, merge, failures, refusals.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InputError } from '../src/core/errors.ts';
+import type { Environment, RunRecord, RunSpec } from '../src/core/types.ts';
+import { readResults, readRuns } from '../src/results/index.ts';
+import { mergeResults } from '../src/run/merge.ts';
+import { runSuite, type Executor, type RunSuiteOptions } from '../src/run/runner.ts';
+import { parseShard, shardSlice } from '../src/run/shard.ts';
+import { loadSuite, type LoadedSuite } from '../src/suite/index.ts';
+
+const tmpDirs: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-run-'));
+  tmpDirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const ENV: Environment = {
+  initbench: '0', tfjs: '4.22.0', backend: 'cpu', backendDetail: 'injected', node: process.version, platform: 'test',
+  cpu: { model: 'test', cores: 1 }, memoryGiB: 1, gitCommit: null,
+};
+
+/** A fake run whose "result" is a function of its seed, so records can be compared across runs. */
+function fakeExecutor(hash: string, fail: (s: RunSpec) => boolean = () => false, calls: string[] = []): Executor {
+  return async (spec) => {
+    calls.push(spec.id);
+    if (fail(spec)) return { ok: false, error: { message: `boom ${spec.id}`, stack: null, kind: 'worker-crash' } };
+    const rec: RunRecord = {
+      id: spec.id, suiteHash: hash, spec, backend: 'cpu', startedAt: new Date().toISOString(), wallMs: 1,
+      status: 'ok', probe: null, train: null,
+    };
+    return { ok: true, value: rec };
+  };
+}
+
+function opts(out: string, loaded: LoadedSuite, extra: Partial<RunSuiteOptions> = {}): RunSuiteOptions {
+  return {
+    out, shard: null, resume: true, jobs: 2, backend: 'cpu', dataDir: 'data', progress: 'silent',
+    executor: fakeExecutor(loaded.hash), environment: ENV, ...extra,
+  };
+}
+
+const TINY = 'test/fixtures/suites/tiny.json';
+
+describe('shards', () => {
+  it('parses k/n and rejects nonsense naming --shard', () => {
+    expect(parseShard('2/3')).toEqual({ k: 2, n: 3 });
+    expect(parseShard(undefined)).toBeNull();
+    for (const bad of ['0/3', '4/3', '3', 'a/b', '1/0']) expect(() => parseShard(bad)).toThrow(/--shard: expected k\/n/);
+  });
+
+  it('slices 1/3, 2/3, 3/3 partition the plan, round-robin in plan order', () => {
+    const items = Array.from({ length: 10 }, (_, i) => i);
+    const parts = [1, 2, 3].map((k) => shardSlice(items, { k, n: 3 }));
+    expect(parts).toEqual([[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]);
+  });
+});
+
+describe('runner (injected executor)', () => {
+  it('writes manifest and one record per run; a rerun skips every recorded id', async () => {
+    const loaded = loadSuite(TINY);
+    const out = tmp();
+    const first = await runSuite(loaded, opts(out, loaded));
+    expect(first).toMatchObject({ slice: 12, skipped: 0, executed: 12, counts: { ok: 12, failed: 0 } });
+    const calls: string[] = [];
+    const again = await runSuite(loaded, opts(out, loaded, { executor: fakeExecutor(loaded.hash, () => false, calls) }));
+    expect(again).toMatchObject({ skipped: 12, executed: 0 });
+    expect(calls).toEqual([]);
+    const r = await readResults(out);
+    expect(r.records.map((x) => x.id)).toEqual(loaded.plan.runs.map((x) => x.id));
+    expect(r.manifest.suite).toMatchObject({ name: 'tiny', file: TINY, hash: loaded.hash });
+    expect(r.manifest.plan).toHaveLength(12);
+  });
+
+  it('a failed run is recorded with its error, the suite goes on, and resume retries it', async () => {
+    const loaded = loadSuite(TINY);
+    const out = tmp();
+    const victim = loaded.plan.runs[3]!.id;
+    const res = await runSuite(loaded, opts(out, loaded, { executor: fakeExecutor(loaded.hash, (s) => s.id === victim) }));
+    expect(res.counts).toEqual({ ok: 11, stalled: 0, diverged: 0, failed: 1 });
+    const failed = readRuns(out).records.find((x) => x.id === victim)!;
+    expect(failed).toMatchObject({ status: 'failed', error: { kind: 'worker-crash', message: `boom ${victim}` }, probe: null, train: null });
+    const calls: string[] = [];
+    const retry = await runSuite(loaded, opts(out, loaded, { executor: fakeExecutor(loaded.hash, () => false, calls) }));
+    expect(calls).toEqual([victim]);
+    expect(retry.counts.ok).toBe(1);
+    expect((await readResults(out)).records.every((x) => x.status === 'ok')).toBe(true);
+  });
+
+  it('--no-resume starts runs.jsonl afresh', async () => {
+    const loaded = loadSuite(TINY);
+    const out = tmp();
+    await runSuite(loaded, opts(out, loaded));
+    const res = await runSuite(loaded, opts(out, loaded, { resume: false }));
+    expect(res.executed).toBe(12);
+    expect(readRuns(out).records).toHaveLength(12);
+  });
+
+  it('shards 1/3..3/3 merged hold exactly the unsharded run\'s ids, in plan order', async () => {
+    const loaded = loadSuite(TINY);
+    const dirs = await Promise.all(
+      [1, 2, 3].map(async (k) => {
+        const d = tmp();
+        await runSuite(loaded, opts(d, loaded, { shard: { k, n: 3 } }));
+        return d;
+      }),
+    );
+    const sizes = dirs.map((d) => readRuns(d).records.length);
+    expect(sizes).toEqual([4, 4, 4]);
+    const merged = tmp();
+    const m = mergeResults(dirs, merged);
+    expect(m).toMatchObject({ records: 12, planned: 12, missing: 0 });
+    const r = await readResults(merged);
+    expect(r.records.map((x) => x.id)).toEqual(loaded.plan.runs.map((x) => x.id));
+    expect(r.manifest.mergedFrom).toEqual(dirs);
+    expect(r.manifest.shard).toBeUndefined();
+  });
+
+  it('merge refuses dirs of different suite files', async () => {
+    const a = loadSuite(TINY);
+    const b = loadSuite('test/fixtures/suites/resume.json');
+    const da = tmp();
+    const db = tmp();
+    await runSuite(a, opts(da, a));
+    await runSuite(b, opts(db, b));
+    const out = path.join(tmp(), 'merged');
+    expect(() => mergeResults([da, db], out)).toThrow(/cannot merge with .*merge only shards of the same suite file/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('refuses to write into a dir holding another suite\'s results, writing nothing', async () => {
+    const a = loadSuite(TINY);
+    const b = loadSuite('test/fixtures/suites/resume.json');
+    const out = tmp();
+    await runSuite(a, opts(out, a));
+    const before = fs.readFileSync(path.join(out, 'runs.jsonl'), 'utf8');
+    await expect(runSuite(b, opts(out, b))).rejects.toThrow(InputError);
+    await expect(runSuite(b, opts(out, b))).rejects.toThrow(/holds results of suite file test\/fixtures\/suites\/tiny\.json/);
+    const quick = loadSuite(TINY, { quick: true });
+    await expect(runSuite(quick, opts(out, quick))).rejects.toThrow(/without --quick/);
+    expect(fs.readFileSync(path.join(out, 'runs.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('a cifar10 suite without the data stops before any run, naming the fix', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'c.json');
+    fs.writeFileSync(file, JSON.stringify({ name: 'c', description: 'd', seed: 1, defaults: { data: { kind: 'cifar10', trainSize: 10, testSize: 10 }, train: { steps: 1 } }, matrix: { depth: [1] } }));
+    const loaded = loadSuite(file);
+    const out = path.join(dir, 'out');
+    const calls: string[] = [];
+    await expect(runSuite(loaded, opts(out, loaded, { dataDir: path.join(dir, 'nodata'), executor: fakeExecutor(loaded.hash, () => false, calls) }))).rejects.toThrow(InputError);
+    expect(calls).toEqual([]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
