@@ -1,0 +1,26 @@
+// Whole-model check: the reference model and src/model's tfjs model with the same weights agree on every
+// layer's pre/post activation, the loss, every parameter gradient and the weights after 3 SGD steps.
+import { describe, expect, it } from 'vitest';
+import { readyBackend } from '../src/backend/index.ts';
+import { MODEL_CASES, checkModel } from '../src/check/model-check.ts';
+
+describe.each(['cpu', 'wasm'] as const)('whole model on %s', (backend) => {
+  it.each(MODEL_CASES.map((m) => [m.name, m] as const))('%s', async (_n, m) => {
+    await readyBackend(backend);
+    const rows = checkModel(m, backend);
+    const kinds = new Set(rows.map((r) => r.op.split('.').slice(2).join('.')));
+    expect([...kinds].sort()).toEqual(['grad', 'loss', 'post', 'pre', 'sgd3']);
+    expect(rows.filter((r) => r.op.endsWith('.pre')).length).toBe(m.arch.depth);
+    // every trainable weight has a gradient row and an after-SGD row
+    const grads = rows.filter((r) => r.op.endsWith('.grad'));
+    expect(grads.length).toBe(rows.filter((r) => r.op.endsWith('.sgd3')).length);
+    expect(grads.some((r) => r.case.endsWith('head/kernel'))).toBe(true);
+    if (m.arch.kind === 'residual-bn') expect(grads.some((r) => r.case.endsWith('bn7/gamma'))).toBe(true);
+    for (const r of rows) {
+      expect(r.verdict, `${r.op} ${r.case}: ${r.detail}`).toBe('pass');
+      // the tolerance is scale-aware, never vacuous: atol is 1e-4 of the largest reference entry
+      expect(r.rtol).toBe(1e-3);
+    }
+    expect(m.arch.kind === 'plain' ? m.arch.depth >= 10 : true).toBe(true);
+  });
+});

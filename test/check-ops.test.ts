@@ -1,0 +1,87 @@
+// Reference vs tfjs on the per-op case table, on cpu and on wasm (with our Conv2DBackprop kernels).
+// Backends are process-global, so cpu runs first and wasm after it in this one file.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CheckRow } from '../src/core/types.ts';
+import { readyBackend } from '../src/backend/index.ts';
+import { ALL_CASES, caseInputs, referenceOutputs } from '../src/check/cases.ts';
+import { checkOpsOnBackend } from '../src/check/ops.ts';
+import { compare, describeMismatches } from '../src/check/compare.ts';
+
+const caseLabels = ALL_CASES.map((c) => [`${c.op} ${c.name}`, c.op, c.name] as const);
+
+function rowsFor(rows: CheckRow[], op: string, name: string): CheckRow[] {
+  return rows.filter((r) => r.op.startsWith(`${op}.`) && r.case === name);
+}
+
+describe('reference vs tfjs cpu', () => {
+  let rows: CheckRow[] = [];
+  beforeAll(async () => {
+    await readyBackend('cpu');
+    rows = checkOpsOnBackend('cpu');
+  });
+  it.each(caseLabels)('%s', (_l, op, name) => {
+    const mine = rowsFor(rows, op, name);
+    expect(mine.length).toBeGreaterThan(1);
+    for (const r of mine) {
+      if (r.verdict === 'skip') {
+        // only conv2d gradients with dilation > 1, which tfjs 4.22 does not implement
+        expect(r.detail).toContain('dilation > 1');
+        continue;
+      }
+      expect(r.verdict, `${r.op}: ${r.detail}`).toBe('pass');
+    }
+  });
+});
+
+describe('reference vs tfjs wasm', () => {
+  let rows: CheckRow[] = [];
+  beforeAll(async () => {
+    const b = await readyBackend('wasm');
+    expect(b.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput']));
+    rows = checkOpsOnBackend('wasm');
+  });
+  it.each(caseLabels)('%s', (_l, op, name) => {
+    for (const r of rowsFor(rows, op, name)) {
+      if (r.verdict === 'skip') {
+        expect(r.detail).toContain('dilation > 1');
+        continue;
+      }
+      if (r.op === 'max-pool.grad.x' && r.verdict === 'fail') {
+        // tfjs-backend-wasm 4.22's MaxPoolGrad: zero gradient where a whole window is negative
+        expect(r.detail).toContain('window whose inputs are all negative');
+        continue;
+      }
+      expect(r.verdict, `${r.op}: ${r.detail}`).toBe('pass');
+    }
+  });
+  it('conv2d grads on wasm run through our kernels for every stride/padding case', () => {
+    const conv = rows.filter((r) => r.op === 'conv2d.grad.w' && r.verdict !== 'skip');
+    expect(conv.length).toBeGreaterThanOrEqual(13);
+    for (const r of conv) expect(r.verdict).toBe('pass');
+  });
+});
+
+describe('compare', () => {
+  it('reports max abs, max rel, count and the first 5 mismatches with their indices', () => {
+    const got = [1, 2, 3.5, 4, 0, 0, 0, 0, 0, 0];
+    const want = [1, 2, 3, 4, 1, 1, 1, 1, 1, 1];
+    const c = compare(got, want, [2, 5], { atol: 0.1, rtol: 0 });
+    expect(c.ok).toBe(false);
+    expect(c.mismatches).toBe(7);
+    expect(c.maxAbs).toBe(1);
+    expect(c.maxRel).toBe(1);
+    expect(c.first.map((m) => m.at)).toEqual([[0, 2], [0, 4], [1, 0], [1, 1], [1, 2]]);
+    expect(describeMismatches(c)).toMatch(/^7 mismatches: \[0,2\] got 3\.50000 expected 3\.00000/);
+  });
+  it('NaN is a mismatch; |a−r| ≤ atol + rtol·|r| is inclusive', () => {
+    expect(compare([NaN], [0], [1], { atol: 1, rtol: 1 }).ok).toBe(false);
+    expect(compare([2], [1], [1], { atol: 0.5, rtol: 0.5 }).ok).toBe(true);
+  });
+  it('a deliberately wrong reference output is caught (conv2d x=[1,5,5,1] w=[3,3,1,1] s=1 p=valid)', () => {
+    const c = ALL_CASES[0]!;
+    const out = referenceOutputs(c, caseInputs(c)).forward;
+    const bad = Float64Array.from(out.data);
+    bad[4]! += 1e-3;
+    expect(compare(bad, out.data, out.shape, { atol: 1e-5, rtol: 1e-4 }).first[0]!.at).toEqual([0, 1, 1, 0]);
+  });
+});
