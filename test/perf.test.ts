@@ -1,0 +1,61 @@
+/**
+ * The perf room's truths: the step's FLOP count by hand, the median, the correctness gate passing on
+ * wasm, and no tensor leak across 20 SGD steps of the benchmark CNN on wasm.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readyBackend } from '../src/backend/index.ts';
+import { PERF_CNN, PerfCnn, trainStepFlops } from '../src/perf/cnn.ts';
+import { runGate } from '../src/perf/gate.ts';
+import { median, summarize } from '../src/perf/timing.ts';
+
+describe('perf', () => {
+  beforeAll(async () => {
+    await readyBackend('wasm');
+  });
+
+  it('train-step FLOPs of the 10-layer 16-channel 3×3 CNN at 32×32, batch 64', () => {
+    const f = trainStepFlops(PERF_CNN);
+    const first = 2 * 64 * 32 * 32 * 9 * 3 * 16; // 56 623 104
+    const rest = 2 * 64 * 32 * 32 * 9 * 16 * 16; // 301 989 888
+    expect(f.forward).toBe(first + 9 * rest);
+    expect(f.backpropInput).toBe(9 * rest);
+    expect(f.backpropFilter).toBe(first + 9 * rest);
+    expect(f.total).toBe(8_266_973_184);
+  });
+
+  it('median and summary of samples', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(summarize([3, 1, 2, 9, 4], 2)).toMatchObject({ reps: 5, warmup: 2, medianMs: 3, minMs: 1, maxMs: 9 });
+  });
+
+  it('gate: wasm conv forward and gradients equal the cpu backend on every gate case', async () => {
+    const g = await runGate('wasm', 'wasm');
+    const failed = g.rows.filter((r) => r.verdict !== 'pass');
+    expect(failed, JSON.stringify(failed.slice(0, 3))).toEqual([]);
+    expect(g.passed).toBe(true);
+    expect(g.rows.length).toBe(18);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it('no tensor leak: numTensors is constant across 20 SGD steps on wasm, and the loss stays finite', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    const net = new PerfCnn();
+    try {
+      net.step(); // optimizer state and kernel caches settle on the first step
+      const counts: number[] = [];
+      const losses: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        losses.push(net.step());
+        counts.push(tf.memory().numTensors);
+      }
+      expect(new Set(counts).size, `numTensors per step: ${counts.join(',')}`).toBe(1);
+      expect(losses.every(Number.isFinite)).toBe(true);
+    } finally {
+      const before = tf.memory().numTensors;
+      net.dispose();
+      expect(tf.memory().numTensors).toBeLessThan(before);
+    }
+  });
+});
