@@ -32,10 +32,10 @@ async function marks(spec: TopLevelSpec): Promise<{ counts: Record<string, numbe
 
 describe('per-layer charts (probe at init)', () => {
   const cases = [
-    { name: 'pre-activation variance', metric: 'preVariance', log: true, chart: preVarianceChart, theory: true },
-    { name: 'gradient variance', metric: 'gradPreVariance', log: true, chart: gradVarianceChart, theory: true },
-    { name: 'post-activation second moment', metric: 'postSecondMoment', log: true, chart: postMomentChart, theory: false },
-    { name: 'dead-unit fraction', metric: 'deadFraction', log: false, chart: deadFractionChart, theory: false },
+    { name: 'pre-activation variance', metric: 'preVariance', log: true, chart: preVarianceChart, theory: true, band: true },
+    { name: 'gradient variance', metric: 'gradPreVariance', log: true, chart: gradVarianceChart, theory: true, band: false },
+    { name: 'post-activation second moment', metric: 'postSecondMoment', log: true, chart: postMomentChart, theory: false, band: false },
+    { name: 'dead-unit fraction', metric: 'deadFraction', log: false, chart: deadFractionChart, theory: false, band: false },
   ] as const;
   for (const c of cases) {
     it(`${c.name}: 2 activation panels × 4 inits, 30 layers of the deepest net, no warnings`, async () => {
@@ -46,8 +46,9 @@ describe('per-layer charts (probe at init)', () => {
       expect(new Set(rows.map((r) => r.panel))).toEqual(new Set(['relu', 'tanh']));
       const { counts, warnings, svg } = await marks(c.chart(rows));
       expect(warnings).toEqual([]);
-      // one band and one measured line per (panel, init), a theory line each when present, a point per layer
-      expect(counts).toEqual({ area: 8, line: c.theory ? 16 : 8, symbol: 240 });
+      // per (panel, init): a seed band and a measured line, a theory line (and its finite-width band)
+      // when the probe has one, a point per layer
+      expect(counts).toEqual({ area: c.band ? 16 : 8, line: c.theory ? 16 : 8, symbol: 240 });
       expect(svg).toContain('<svg');
       expect(svg).toContain(c.name === 'dead-unit fraction' ? 'dead units (fraction)' : 'layer (1 = first conv)');
     });
@@ -67,7 +68,7 @@ describe('per-layer charts (probe at init)', () => {
     expect(spec.facet).toBeUndefined();
     const { counts, warnings } = await marks(spec as TopLevelSpec);
     expect(warnings).toEqual([]);
-    expect(counts).toEqual({ area: 1, line: 2, symbol: 30 });
+    expect(counts).toEqual({ area: 2, line: 2, symbol: 30 });
   });
 });
 

@@ -179,7 +179,10 @@ export function layerRows(records: readonly RunRecord[], metric: LayerMetric, op
       }
       const th = median(finite(ls.map((l) => layerTheory(l, metric))));
       if (ok(th)) {
-        rows.push({ panel: p, init, layer: meta.index, name: meta.name, series: 'theory', value: th, lo: null, hi: null, seeds: ls.length, depth });
+        // The pre-activation theory carries a finite-width band: the spread one seed may show.
+        const band = metric === 'preVariance' ? (meta.theory.preVarianceBand ?? null) : null;
+        const [lo, hi] = band !== null && ok(band[0]) && ok(band[1]) ? band : [null, null];
+        rows.push({ panel: p, init, layer: meta.index, name: meta.name, series: 'theory', value: th, lo, hi, seeds: ls.length, depth });
       }
     }
   }
@@ -315,6 +318,7 @@ export interface ProbeSummaryRow {
   init: string;
   activation: string;
   depth: number;
+  width: number;
   seeds: number;
   perLayerRatio: number | null;
   theoryPerLayerRatio: number | null;
@@ -365,6 +369,7 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
       init: label(first.spec),
       activation: activationLabel(first.spec),
       depth,
+      width: first.spec.arch.width,
       seeds: deepest.length,
       perLayerRatio: s((r) => r.probe.summary.perLayerRatio),
       theoryPerLayerRatio: s((r) => r.probe.summary.theoryPerLayerRatio),

@@ -25,6 +25,13 @@ export function fmt(x: number | null | undefined, digits = 2): string {
   return `${Number(m)}e${Number(e)}`;
 }
 
+/** A ratio with two decimals where that reads well (0.48, 1.00), else fmt's short form (1.9e-10). */
+export function fmtRatio(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return fmt(x);
+  const a = Math.abs(x);
+  return a >= 0.01 && a < 100 ? x.toFixed(2) : fmt(x);
+}
+
 export function median(xs: readonly number[]): number | null {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (v.length === 0) return null;

@@ -35,12 +35,28 @@ function layerChart(
     { field: 'depth', title: 'net depth' },
   ];
   const hasTheory = rows.some((r) => r.series === 'theory');
+  const hasTheoryBand = rows.some((r) => r.series === 'theory' && r.lo !== null && r.hi !== null);
+  const theoryTooltip = [
+    { field: 'init', title: 'initializer' },
+    { field: 'name', title: 'layer' },
+    { field: 'value', title: `theory: ${o.yTitle}`, format: fmt },
+    { field: 'lo', title: 'finite-width band low', format: fmt },
+    { field: 'hi', title: 'finite-width band high', format: fmt },
+  ];
   const layer: Json[] = [
     {
       transform: [{ filter: "datum.series === 'measured' && isValid(datum.lo) && isValid(datum.hi)" }],
       mark: { type: 'area', opacity: 0.18 },
       encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, tooltip },
     },
+    ...(hasTheoryBand
+      ? [{
+          // the theory's finite-width band: paler, so the measured band reads on top of it
+          transform: [{ filter: "datum.series === 'theory' && isValid(datum.lo) && isValid(datum.hi)" }],
+          mark: { type: 'area', opacity: 0.07 },
+          encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color, tooltip: theoryTooltip },
+        }]
+      : []),
     {
       mark: { type: 'line', strokeWidth: 1.6 },
       encoding: {
@@ -70,7 +86,7 @@ export function preVarianceChart(rows: readonly LayerRow[], opts: LayerChartOpti
   return layerChart(rows, {
     ...opts,
     title: 'Pre-activation variance per layer',
-    subtitle: [SPREAD, 'Each setting at its deepest net. Flat = signal preserved; falling = dying.'],
+    subtitle: [SPREAD, 'Pale band: the theory’s finite-width band. Each setting at its deepest net. Flat = signal preserved; falling = dying.'],
     yTitle: 'Var(z) of pre-activations',
     log: true,
   });
