@@ -1,11 +1,14 @@
 /**
  * One forward and one backward pass through a built model, measuring every layer at once.
  *
- * Gradients wrt pre-activations: the eager forward adds a zero tensor εᵢ to the pre-activation of every
- * layer i (zᵢ + εᵢ, numerically zᵢ) and tf.grads differentiates the scalar ⟨top, g⟩ wrt all εᵢ and all
- * kernels in one backward pass. ∂/∂εᵢ at ε = 0 is exactly ∂/∂zᵢ, since zᵢ only reaches the top through
- * zᵢ + εᵢ. g is the cotangent: i.i.d. N(0, 1) of the top's shape, seeded, so the gradients are those
- * a unit-variance random upstream signal would produce ("unit-gaussian" in the record).
+ * Gradients wrt pre-activations: the eager forward passes the pre-activation zᵢ of every layer through
+ * an identity op with a custom gradient (tf.customGrad) whose backward hands the incoming gradient on
+ * unchanged and keeps a copy of it. tf.grads differentiates the scalar ⟨top, g⟩ wrt the kernels; every
+ * zᵢ lies on the path from conv1's kernel to the top, so the backward pass reaches each tap once, with
+ * the gradient already accumulated over all of zᵢ's consumers: that is ∂⟨top, g⟩/∂zᵢ. (An earlier
+ * version added zero tensors εᵢ and differentiated wrt them — same numbers, two extra activations'
+ * worth of memory per layer.) g is the cotangent: i.i.d. N(0, 1) of the top's shape, seeded, so the
+ * gradients are those a unit-variance random upstream signal would produce ("unit-gaussian").
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationName, Moments } from '../core/types.ts';
@@ -94,19 +97,26 @@ export function probeTensors(opts: MeasureOptions): ProbeTensors {
   };
   const pre: tf.Tensor[] = [];
   const post: tf.Tensor[] = [];
+  const gradPre: (tf.Tensor | undefined)[] = layers.map(() => undefined);
   let top: tf.Tensor | null = null;
   let cot: tf.Tensor | null = null;
+  // Identity whose backward records dy (the gradient wrt its input) for layer j.
+  const taps = layers.map((_, j) =>
+    tf.customGrad((z: tf.Tensor) => ({
+      value: tf.clone(z), // shares z's data: no copy
+      gradFunc: (dy: tf.Tensor) => {
+        gradPre[j] = keep(tf.clone(dy));
+        return dy;
+      },
+    })),
+  );
   try {
-    const grads = tf.tidy(() => {
-      const n = batch.shape[0];
-      const eps = layers.map((l) =>
-        tf.zeros(l.kind === 'dense' ? [n, l.fanOut] : [n, l.spatial[0], l.spatial[1], l.kernelShape[3]!]),
-      );
-      const f = (...xs: tf.Tensor[]): tf.Scalar => {
+    const gradWeight = tf.tidy(() => {
+      const f = (): tf.Scalar => {
         const out = forward<tf.Tensor>(net, batch, {
           kwargs: { training: true },
           // pre/post escape the gradient's forward scope via keep; disposed by dispose()
-          pre: (i, z) => (pre[i - 1] = keep(tf.add(z, xs[i - 1]!))),
+          pre: (i, z) => (pre[i - 1] = keep(taps[i - 1]!(z))),
           post: (i, a) => {
             post[i - 1] = keep(a);
           },
@@ -115,14 +125,16 @@ export function probeTensors(opts: MeasureOptions): ProbeTensors {
         cot = keep(tf.randomNormal(out.shape, 0, 1, 'float32', opts.cotangentSeed));
         return tf.sum(tf.mul(out, cot));
       };
-      return tf.grads(f)([...eps, ...kernels]);
+      return tf.grads(f)(kernels);
     });
-    for (const g of grads) kept.push(g);
+    for (const g of gradWeight) kept.push(g);
+    const missing = gradPre.findIndex((g) => g === undefined);
+    if (missing >= 0) throw new Error(`probe: no gradient reached the pre-activation of ${layers[missing]!.name}`);
     return {
       pre,
       post,
-      gradPre: grads.slice(0, layers.length),
-      gradWeight: grads.slice(layers.length),
+      gradPre: gradPre as tf.Tensor[],
+      gradWeight,
       top: top!,
       cotangent: cot!,
       dispose: () => {
