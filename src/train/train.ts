@@ -131,6 +131,8 @@ export async function trainRun(
       // The last step only measures (its gradients feed the final eval's norms); it updates nothing.
       if (last && !isEval) break;
 
+      // training time spent reaching the state of `step` (this step's own compute comes after it)
+      const msAtState = trainMs;
       const s0 = performance.now();
       const { x, y } = data.batch(step, t.batchSize);
       const { value, grads } = tf.variableGrads(lossFn(x, y), vars);
@@ -174,7 +176,7 @@ export async function trainRun(
         evals.push({ step, accuracy: ev.accuracy, loss: ev.loss, gradNorms, weightNorms: wn });
         if (stepsToTarget === null && ev.accuracy >= t.targetAccuracy) {
           stepsToTarget = step;
-          timeToTargetMs = trainMs;
+          timeToTargetMs = msAtState;
         }
       }
     }
