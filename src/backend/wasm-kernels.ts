@@ -15,9 +15,11 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   backend_util,
+  BatchMatMul,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  PadV2,
   Transpose,
   type KernelConfig,
   type KernelFunc,
@@ -96,8 +98,78 @@ function backpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backe
   if (dy.shape.join() !== [N, OH, OW, Co].join()) {
     throw new Error(`${Conv2DBackpropFilter} on wasm: dy shape [${dy.shape}] does not match the conv output [${[N, OH, OW, Co]}]`);
   }
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const geom: FilterGeometry = { N, H, W, Ci, KH, KW, OH, OW, Co, sh, sw, dh, dw, pt: info.padInfo.top, pl: info.padInfo.left };
+  return sh === 1 && sw === 1 ? backpropFilterByTaps(x, dy, geom, backend) : backpropFilterByConv(x, dy, geom, backend);
+}
+
+interface FilterGeometry {
+  N: number;
+  H: number;
+  W: number;
+  Ci: number;
+  KH: number;
+  KW: number;
+  OH: number;
+  OW: number;
+  Co: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
+}
+
+/**
+ * Stride 1: one matmul per filter tap, dW[kh,kw] = X_tap · dyP, all on XNNPACK's fully-connected
+ * path. In the frame [N, Hp, Wp] with Hp = OH + (KH−1)·dh, x is transposed and zero-padded to
+ * xP [Ci, N·Hp·Wp] and dy zero-padded to dyP [N·Hp·Wp, Co]. Then X_tap is xP read from flat offset
+ * q = kh·dh·Wp + kw·dw: a plain [Ci, N·Hp·Wp] matrix view, no copy, whose entries that wrap past a
+ * row end meet dyP's zero padding. dyP is the FC "weights", packed once and reused by all taps.
+ * Against the forward-conv formulation this skips packing a 1M-entry filter per call (~15% faster).
+ */
+function backpropFilterByTaps(x: TensorInfo, dy: TensorInfo, g: FilterGeometry, backend: BackendWasm): TensorInfo {
+  const { N, H, W, Ci, KH, KW, OH, OW, Co, dh, dw, pt, pl } = g;
+  const Hp = OH + (KH - 1) * dh;
+  const Wp = OW + (KW - 1) * dw;
+  const S = N * Hp * Wp;
+  const xT = run(Transpose, backend, { x }, { perm: [3, 0, 1, 2] }); // [Ci,N,H,W]
+  // one extra all-zero ci plane: the last row's tap views read up to (KH−1)·dh·Wp + (KW−1)·dw past its end
+  const xP = run(PadV2, backend, { x: xT }, { paddings: [[0, 1], [0, 0], [pt, Hp - H - pt], [pl, Wp - W - pl]], constantValue: 0 });
+  free(backend, xT);
+  const dyP = run(PadV2, backend, { x: dy }, { paddings: [[0, 0], [0, Hp - OH], [0, Wp - OW], [0, 0]], constantValue: 0 });
+  const b: TensorInfo = { dataId: dyP.dataId, shape: [1, S, Co], dtype: 'float32' };
+  const base = backend.getMemoryOffset(xP.dataId);
+  const taps: TensorInfo[] = [];
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const view = backend.makeOutput([1, Ci, S], 'float32', base + 4 * (kh * dh * Wp + kw * dw));
+      try {
+        taps.push(run(BatchMatMul, backend, { a: view, b }, { transposeA: false, transposeB: false })); // [1,Ci,Co]
+      } finally {
+        dropView(backend, view);
+      }
+    }
+  }
+  free(backend, xP, dyP);
+  const dW = backend.makeOutput([KH, KW, Ci, Co], 'float32');
+  const dst = f32(backend, dW);
+  taps.forEach((t, i) => dst.set(f32(backend, t), i * Ci * Co));
+  free(backend, ...taps);
+  return dW;
+}
+
+/** Forgets a tensor that aliases another's memory, without freeing that memory. */
+function dropView(backend: BackendWasm, view: TensorInfo): void {
+  const data = backend.dataIdMap.get(view.dataId);
+  if (data === undefined) return;
+  (backend.wasm as unknown as { tfjs: { disposeData(id: number): void } }).tfjs.disposeData(data.id as number);
+  backend.dataIdMap.delete(view.dataId);
+}
+
+/** Any stride: dW as a forward conv of xᵀ with dy as the filter (see the header). */
+function backpropFilterByConv(x: TensorInfo, dy: TensorInfo, g: FilterGeometry, backend: BackendWasm): TensorInfo {
+  const { H, W, Ci, KH, KW, OH, OW, Co, sh, sw, dh, dw, pt, pl } = g;
   // bottom/right padding that makes the output exactly KH×KW; when the forward conv never reached
   // the last rows of x this is negative, so pad 0 and drop the extra output rows below
   const pb = Math.max(0, (KH - 1) * dh + (OH - 1) * sh + 1 - H - pt);
