@@ -4,7 +4,8 @@
  * gradients are rewritten as forward convolutions, which WASM runs through XNNPACK (~20 GFLOP/s):
  *
  *   dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s+kh·d−pt, ow·s+kw·d−pl, ci] · dy[n,oh,ow,co]
- *     = conv2d(input = xᵀ [Ci,H,W,N], filter = dy as [OH,OW,N,Co], stride d, dilation s) → [Ci,KH,KW,Co]
+ *     stride 1: per tap (kh,kw), one matmul of shifted, padded xᵀ with padded dy (backpropFilterByTaps)
+ *     any stride: conv2d(input = xᵀ [Ci,H,W,N], filter = dy as [OH,OW,N,Co], stride d, dilation s)
  *   dx = conv2d(dy zero-stuffed by s, W flipped in space with ci↔co swapped, stride 1, dilation d)
  *
  * WASM's Conv3DBackpropFilterV2 is never used: its stride-2 gradients are wrong.
