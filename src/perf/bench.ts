@@ -52,6 +52,11 @@ export interface TrainFigure {
   gflopsWindow: number;
   /** fraction of the union window in which all workers were timing at once */
   overlap: number;
+  /**
+   * timed flops / process CPU seconds in the window: GFLOP per busy core-second, independent of
+   * competing load; on idle cores the pool would reach ≈ workers × this
+   */
+  gflopsPerCpuSecond: number;
 }
 
 export type TrainResultOrSkip = TrainFigure | { skipped: string } | { failed: string };
@@ -144,6 +149,7 @@ async function timeTrainOnPool(backend: BackendName, jobs: number, reps: number,
       gflops: per.reduce((s, p) => s + p.gflops, 0),
       gflopsWindow: totalFlops / ((end - start) * 1e6),
       overlap: Math.max(0, firstEnd - lastStart) / (end - start),
+      gflopsPerCpuSecond: totalFlops / ((per.reduce((s, p) => s + p.processCpuMs, 0) / per.length) * 1e6),
     };
   } finally {
     await pool.close();

@@ -19,6 +19,12 @@ export interface TrainTiming {
   /** tf.memory().numTensors before the first and after the last step (must match) */
   tensorsBefore: number;
   tensorsAfter: number;
+  /**
+   * user+system CPU of the whole process during the timed window (all worker threads: with the pool's
+   * windows aligned, each worker's figure ≈ the pool's total CPU). Unlike wall time, it does not grow
+   * when other processes compete for the cores.
+   */
+  processCpuMs: number;
   pid: number;
   threadId: number;
 }
@@ -54,6 +60,7 @@ export function timeTrainSteps(opts: TrainTimingOptions): TrainTiming {
     const tensorsBefore = tf.memory().numTensors;
     const samples: number[] = [];
     const losses: number[] = [];
+    const cpu0 = process.cpuUsage();
     const startedAt = performance.timeOrigin + performance.now();
     for (let i = 0; i < opts.reps; i++) {
       const t0 = performance.now();
@@ -61,6 +68,7 @@ export function timeTrainSteps(opts: TrainTimingOptions): TrainTiming {
       samples.push(performance.now() - t0);
     }
     const endedAt = performance.timeOrigin + performance.now();
+    const cpu = process.cpuUsage(cpu0);
     const timing = summarize(samples, opts.warmup);
     return {
       timing,
@@ -72,6 +80,7 @@ export function timeTrainSteps(opts: TrainTimingOptions): TrainTiming {
       lossLast: losses[losses.length - 1] ?? NaN,
       tensorsBefore,
       tensorsAfter: tf.memory().numTensors,
+      processCpuMs: (cpu.user + cpu.system) / 1000,
       pid: process.pid,
       threadId: opts.threadId ?? 0,
     };
