@@ -63,7 +63,7 @@ describe('writeReport', () => {
     expect(r.index).toBeNull();
     expect(r.missing.map((m) => m.title)).toEqual(['Training curves and trainability', 'Initializer audit', 'Cross-check table']);
     const html = fs.readFileSync(r.html, 'utf8');
-    expect(html).toContain('produce it with `npx initbench init-stats`');
+    expect(html).toContain('produce it with `npx initbench init-stats --all --json`');
     expect(html).toContain('produce it with `npx initbench check`');
     expect(html).not.toContain('Failed runs');
   });

@@ -130,7 +130,7 @@ export function buildSections(input: {
   if (audit.length > 0) {
     charts.push({ name: 'init-audit', title: 'Initializer audit', note: 'Measured weight variance over the nominal one, with its confidence interval, for our initializers and tfjs’s; red: deviates.', spec: auditChart(audit) });
   } else {
-    missing.push({ title: 'Initializer audit', why: 'no results/init-stats/init-stats.json; produce it with `npx initbench init-stats`' });
+    missing.push({ title: 'Initializer audit', why: 'no results/init-stats/init-stats.json; produce it with `npx initbench init-stats --all --json`' });
   }
   const checks = input.check === null ? [] : checkCells(input.check.rows);
   if (checks.length > 0) {

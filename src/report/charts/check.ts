@@ -35,14 +35,18 @@ export function checkCells(rows: readonly CheckRow[]): CheckCell[] {
       maxAbs: worst(g.map((r) => r.maxAbs)),
       maxRel,
       verdict,
-      label: verdict === 'skip' || verdict === 'error' ? verdict : maxRel === null ? verdict : maxRel.toExponential(1),
+      label: verdict === 'skip' || verdict === 'error' ? verdict : maxRel === null ? verdict : maxRel === 0 ? '0 (exact)' : maxRel.toExponential(1),
     });
   }
   return cells;
 }
 
 export function checkChart(cells: readonly CheckCell[]): TopLevelSpec {
-  const ops = [...new Set(cells.map((c) => c.op))];
+  // Group ops by family (conv2d, dense, model.plain12…), forward first, in first-seen order.
+  const seen = [...new Set(cells.map((c) => c.op))];
+  const family = (op: string) => op.replace(/\.(forward|grad\..*|pre|post|loss|grad|sgd\d*)$/, '');
+  const famOrder = [...new Set(seen.map(family))];
+  const ops = [...seen].sort((a, b) => famOrder.indexOf(family(a)) - famOrder.indexOf(family(b)) || Number(!a.endsWith('.forward')) - Number(!b.endsWith('.forward')) || seen.indexOf(a) - seen.indexOf(b));
   const backends = [...new Set(cells.map((c) => c.backend))];
   const x = { field: 'backend', type: 'nominal', title: 'backend', sort: backends, axis: { orient: 'top', labelAngle: 0 } };
   const y = { field: 'op', type: 'nominal', title: 'op', sort: ops, axis: { labelLimit: 260 } };
