@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import {
@@ -209,7 +210,6 @@ describe('per-layer predictions', () => {
     expect(he[4]!.gradPreVariance).toBe(1);
   });
   it("'same' padding on a small image loses variance per layer, as a real tfjs conv net does", async () => {
-    const tf = await import('@tensorflow/tfjs');
     const { readyBackend } = await import('../src/backend/index.ts');
     await readyBackend('cpu');
     const depth = 5;
