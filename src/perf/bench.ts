@@ -41,6 +41,8 @@ export interface KernelFigure {
   flops: number;
   timing: Timing;
   gflops: number;
+  /** at the median process CPU time per rep: what an idle core would do */
+  gflopsCpuTime: number | null;
 }
 
 export interface TrainFigure {
@@ -91,6 +93,10 @@ function layerName(): string {
   return `x=[${PERF_LAYER.x.join(',')}] w=[${PERF_LAYER.w.join(',')}] s=1 p=same`;
 }
 
+function cpuGflops(flops: number, t: Timing): number | null {
+  return t.cpuMedianMs === undefined || t.cpuMedianMs <= 0 ? null : flops / (t.cpuMedianMs * 1e6);
+}
+
 function timeKernels(b: BackendName, reps: number, warmup: number): KernelFigure[] {
   const [N, H, W, Ci] = PERF_LAYER.x;
   const [KH, KW, , Co] = PERF_LAYER.w;
@@ -110,14 +116,14 @@ function timeKernels(b: BackendName, reps: number, warmup: number): KernelFigure
   try {
     for (const [op, run] of ops) {
       const t = timeReps(() => tf.tidy(run), warmup, reps);
-      out.push({ op, layer: layerName(), flops, timing: t, gflops: gflops(flops, t) });
+      out.push({ op, layer: layerName(), flops, timing: t, gflops: gflops(flops, t), gflopsCpuTime: cpuGflops(flops, t) });
     }
     if (b === 'wasm') {
       // the built-in it replaces, for the record of why ours is registered
       const prev = setBackpropInputChoice('builtin');
       try {
         const t = timeReps(() => tf.tidy(ops[1]![1]), 1, 5);
-        out.push({ op: 'conv2d.backprop-input (wasm built-in)', layer: layerName(), flops, timing: t, gflops: gflops(flops, t) });
+        out.push({ op: 'conv2d.backprop-input (wasm built-in)', layer: layerName(), flops, timing: t, gflops: gflops(flops, t), gflopsCpuTime: cpuGflops(flops, t) });
       } finally {
         setBackpropInputChoice(prev);
       }

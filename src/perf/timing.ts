@@ -7,6 +7,8 @@ export interface Timing {
   minMs: number;
   maxMs: number;
   samplesMs: number[];
+  /** process CPU time of each timed rep (user+system), when measured */
+  cpuMedianMs?: number;
 }
 
 export function median(xs: readonly number[]): number {
@@ -27,16 +29,23 @@ export function summarize(samplesMs: number[], warmup: number): Timing {
   };
 }
 
-/** Runs `fn` warmup + reps times; `fn` must finish its work before returning (wasm/cpu kernels do). */
+/**
+ * Runs `fn` warmup + reps times; `fn` must finish its work before returning (wasm/cpu kernels do).
+ * Also records the process CPU time per rep, which competing load does not inflate.
+ */
 export function timeReps(fn: () => void, warmup: number, reps: number): Timing {
   for (let i = 0; i < warmup; i++) fn();
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return summarize(samples, warmup);
+  return { ...summarize(samples, warmup), cpuMedianMs: median(cpu) };
 }
 
 /** GFLOP/s at the median time. */
