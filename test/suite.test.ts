@@ -203,3 +203,12 @@ describe('bad suite input', () => {
     expect(() => loadSuite('suites/nope.json')).toThrow(/suites\/nope\.json: cannot read the suite file \(no such file\)/);
   });
 });
+
+describe('initbench list', () => {
+  it('lists every shipped suite by its name and description', async () => {
+    const { shippedSuites } = await import('../src/cli/commands/list.ts');
+    const list = shippedSuites();
+    expect(list.map((s) => s.name).sort()).toEqual(shipped.map((f) => f.replace(/\.json$/, '')).sort());
+    for (const s of list) expect(s.description.length).toBeGreaterThan(20);
+  });
+});

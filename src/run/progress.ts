@@ -70,10 +70,17 @@ export function makeProgress(mode: ProgressMode, write: (line: string) => void =
     const s = labels.join(', ');
     return s.length > 70 ? `${s.slice(0, 67)}...` : s;
   };
+  // Ctrl-C: give the terminal its cursor back; finished runs are already on disk
+  const onSigint = () => {
+    bar.stop();
+    process.stdout.write(`interrupted: ${done} of ${total} runs done this time; rerun the same command to resume\n`);
+    process.exit(130);
+  };
   return {
     start(t, skipped) {
       total = t;
       if (skipped > 0) write(`${skipped} runs already recorded, skipped`);
+      process.once('SIGINT', onSigint);
       bar.start(t, 0, { current: '', failed: 0 });
     },
     begin(spec) {
@@ -82,10 +89,12 @@ export function makeProgress(mode: ProgressMode, write: (line: string) => void =
     },
     end(rec) {
       inFlight.delete(rec.id);
+      done++;
       if (rec.status === 'failed') failed++;
       bar.increment(1, { current: current(), failed });
     },
     stop() {
+      process.removeListener('SIGINT', onSigint);
       bar.stop();
     },
   };

@@ -32,6 +32,11 @@ export function shippedSuites(dir = SUITES_DIR): ShippedSuite[] {
     });
 }
 
+function firstSentence(text: string): string {
+  const m = /^.*?[.:](?=\s|$)/.exec(text);
+  return (m?.[0] ?? text).replace(/:$/, '');
+}
+
 export const listCommand: CommandModule<object, { json: boolean }> = {
   command: 'list',
   describe: 'list shipped suites, initializers, activations, architectures and backends',
@@ -47,7 +52,8 @@ export const listCommand: CommandModule<object, { json: boolean }> = {
     const w = (s: string) => process.stdout.write(s + '\n');
     w('Suites (initbench run suites/NAME.json):');
     const pad = Math.max(...suites.map((s) => s.name.length), 4);
-    for (const s of suites) w(`  ${s.name.padEnd(pad)}  ${s.description}`);
+    // the first sentence of each description: a list, not the studies themselves
+    for (const s of suites) w(`  ${s.name.padEnd(pad)}  ${firstSentence(s.description)}`);
     w('\nInitializers:');
     w(`  ${INITIALIZER_NAMES.join(', ')}`);
     w('\nActivations:');
