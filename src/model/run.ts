@@ -17,7 +17,8 @@ export interface RunModel {
   /**
    * Var(W) per layer of `layers` for the theory: the initializer's nominal variance (what its docs
    * promise, for tfjs:*), or, after LSUV, the kernels' actual second moment (LSUV's nominal is the
-   * orthonormal start, which its rescale replaces).
+   * orthonormal start, which its rescale replaces). NaN where the nominal mean is not 0 (`constant`):
+   * the theory assumes zero-mean weights, so that layer gets no prediction.
    */
   weightVariances: number[];
   /** LSUV's per-layer report, null for data-independent initializers */
@@ -76,9 +77,11 @@ export async function buildRunModel(spec: RunSpec, opts: BuildRunOptions = {}): 
       weightVariances = kernelSecondMoments(built.net, built.layers);
     } else {
       const blocks = built.layers.length > 0 ? residualBlockCount(spec) : 0;
-      weightVariances = built.layers.map(
-        (l) => nominalMoments(spec.init, l.kernelShape, spec.activation, { role: l.role, residualBlocks: blocks }).variance,
-      );
+      weightVariances = built.layers.map((l) => {
+        const m = nominalMoments(spec.init, l.kernelShape, spec.activation, { role: l.role, residualBlocks: blocks });
+        // the theory assumes zero-mean weights; a `constant` kernel gets no prediction (NaN → null)
+        return m.mean === 0 ? m.variance : NaN;
+      });
     }
     return { ...built, weightVariances, lsuv, dispose };
   } catch (e) {

@@ -102,8 +102,8 @@ export function probeTensors(opts: MeasureOptions): ProbeTensors {
   let cot: tf.Tensor | null = null;
   // Identity whose backward records dy (the gradient wrt its input) for layer j.
   const taps = layers.map((_, j) =>
-    tf.customGrad((z: tf.Tensor) => ({
-      value: tf.clone(z), // shares z's data: no copy
+    tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+      value: tf.clone(args[0] as tf.Tensor), // shares the input's data: no copy
       gradFunc: (dy: tf.Tensor) => {
         gradPre[j] = keep(tf.clone(dy));
         return dy;

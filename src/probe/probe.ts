@@ -60,7 +60,12 @@ export interface ProbeWithOptions {
 /** Measures the target on `batch` and sets theory beside each layer. */
 export function probeWith(o: ProbeWithOptions): ProbeResult {
   const { spec, target, batch } = o;
-  const inputStd = spec.probe?.inputStd ?? 1;
+  const source = spec.probe?.source ?? 'gaussian';
+  // Theory needs E[x²] per input entry: the nominal inputStd² for noise (the batch's own value would
+  // fold its sampling error into the prediction), the batch's measured second moment for data.
+  const inputSecondMoment =
+    source === 'gaussian' ? (spec.probe?.inputStd ?? 1) ** 2 : tf.tidy(() => tf.mean(tf.square(batch)).dataSync()[0]!);
+  const inputStd = Math.sqrt(inputSecondMoment);
   const measured = measureLayers({
     net: target.net,
     layers: target.layers,
@@ -74,8 +79,7 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
     activation: spec.activation,
     layers: target.layers,
     weightVariances: o.weightVariances,
-    // the measured input's own variance would fold sampling noise into the theory; use the nominal one
-    inputVariance: inputStd * inputStd,
+    inputVariance: inputSecondMoment,
   });
   const layers: LayerProbe[] = measured.map((m, j) => ({
     index: m.info.index,
@@ -97,7 +101,8 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
   const th = varianceSummary(conv.map((l) => l.theory.preVariance));
   return {
     step: o.step,
-    input: { source: spec.probe?.source ?? 'gaussian', std: inputStd, batch: batch.shape[0] },
+    // for data, `std` is the batch's root mean square (what the theory was given)
+    input: { source, std: inputStd, batch: batch.shape[0] },
     cotangent: 'unit-gaussian',
     layers,
     summary: {
