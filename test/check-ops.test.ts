@@ -1,5 +1,6 @@
 // Reference vs tfjs on the per-op case table, on cpu and on wasm (with our Conv2DBackprop kernels).
 // Backends are process-global, so cpu runs first and wasm after it in this one file.
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckRow } from '../src/core/types.ts';
 import { readyBackend } from '../src/backend/index.ts';
@@ -47,7 +48,7 @@ describe('reference vs tfjs wasm', () => {
         continue;
       }
       if (r.op === 'max-pool.grad.x' && r.verdict === 'fail') {
-        // tfjs-backend-wasm 4.22's MaxPoolGrad: zero gradient where a whole window is negative
+        // tfjs-backend-wasm 4.22's MaxPoolGrad mis-routes the gradient of all-negative windows
         expect(r.detail).toContain('window whose inputs are all negative');
         continue;
       }
@@ -58,6 +59,38 @@ describe('reference vs tfjs wasm', () => {
     const conv = rows.filter((r) => r.op === 'conv2d.grad.w' && r.verdict !== 'skip');
     expect(conv.length).toBeGreaterThanOrEqual(13);
     for (const r of conv) expect(r.verdict).toBe('pass');
+  });
+});
+
+/** The tfjs findings the README states, by hand: gradient of sum(maxPool 2×2) and of sum(avgPool 2×2 'same'). */
+function poolFindings() {
+  return tf.tidy(() => {
+    // rows [5, 6, −4, −3] and [7, 8, −2, −1]: the left window's max is 8, the right one is all negative (max −1)
+    const x = tf.tensor4d([5, 6, -4, -3, 7, 8, -2, -1], [1, 2, 4, 1]);
+    const dy = tf.tensor4d([10, 100], [1, 1, 2, 1]);
+    const maxGrad = Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), dy)))(x).dataSync());
+    const ones = tf.ones([1, 3, 3, 1]) as tf.Tensor4D;
+    const avgFwd = Array.from(tf.avgPool(ones, 2, 2, 'same').dataSync());
+    const avgGrad = Array.from(tf.grad((t: tf.Tensor) => tf.sum(tf.avgPool(t as tf.Tensor4D, 2, 2, 'same')))(ones).dataSync());
+    return { maxGrad, avgFwd, avgGrad };
+  });
+}
+
+describe('tfjs 4.22 pooling findings', () => {
+  it('cpu: max-pool grads go to each window max; avg-pool same divides by real cells forward, by the full window backward', async () => {
+    await readyBackend('cpu');
+    const f = poolFindings();
+    expect(f.maxGrad).toEqual([0, 0, 0, 0, 0, 10, 0, 100]);
+    expect(f.avgFwd).toEqual([1, 1, 1, 1]);
+    // the bottom-right output averages one real cell, yet sends back only 1/4
+    expect(f.avgGrad[8]).toBe(0.25);
+  });
+  it('wasm: MaxPoolGrad loses the gradient of an all-negative window', async () => {
+    await readyBackend('wasm');
+    const f = poolFindings();
+    expect(f.maxGrad[5]).toBe(10); // a window with a positive max is fine
+    expect(f.maxGrad[7]).not.toBe(100); // should be 100: −1 is its window's max
+    expect(f.maxGrad.reduce((a, b) => a + b, 0)).not.toBe(110);
   });
 });
 

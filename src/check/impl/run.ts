@@ -169,7 +169,7 @@ export async function runImplCheck(opts: ImplCheckOptions): Promise<ImplCheckRes
   const host = new ImplHost(file, opts.timeoutMs ?? DEFAULT_IMPL_TIMEOUT_MS);
   try {
     const loaded = await host.load();
-    if ("error" in loaded) throw badInput(opts.file, `cannot load the module: ${loaded.error.replace(/\s*\n\s*/g, " ")}`);
+    if ('error' in loaded) throw badInput(opts.file, `cannot load the module: ${loaded.error.replace(/\s*\n\s*/g, ' ')}`);
     const { tested, skipped, options } = validateExports(opts.file, loaded, opts.layout);
     await readyBackend('cpu');
     const rows: CheckRow[] = [];
