@@ -20,7 +20,9 @@ function layerChart(
   const inits = o.inits ?? sortLabels(rows.map((r) => r.init));
   const color = initColor(inits);
   const fmt = o.percent === true ? '.1%' : o.log ? SCI : NUM;
-  const x = { field: 'layer', type: 'quantitative', title: 'layer (1 = first conv)', axis: { tickMinStep: 1, format: 'd' } };
+  const withHead = rows.some((r) => r.name === 'head');
+  const xTitle = withHead ? 'layer (1 = first conv; the last is the dense head)' : 'layer (1 = first conv)';
+  const x = { field: 'layer', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: 'd' } };
   const yScale = o.log ? { type: 'log' } : o.percent === true ? { domain: [0, 1] } : {};
   const yAxis = o.log ? { format: '.0e' } : o.percent === true ? { format: '%' } : {};
   const y = { field: 'value', type: 'quantitative', title: o.yTitle, scale: yScale, axis: yAxis };
