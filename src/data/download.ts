@@ -162,7 +162,6 @@ export async function downloadCifar10Archive(
 ): Promise<string> {
   const url = opts.url ?? CIFAR_URL;
   const log = opts.log ?? (() => {});
-  fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, CIFAR_ARCHIVE);
   if (fs.existsSync(file) && (await md5File(file)) === CIFAR_MD5) {
     log(`${file}: already downloaded, md5 ok`);
@@ -181,6 +180,7 @@ export async function downloadCifar10Archive(
   if (!res.ok || res.body === null) {
     throw new NetworkError(`GET ${url}: HTTP ${res.status}. To place the files by hand: ${manualHint(dataDir)}`);
   }
+  fs.mkdirSync(dataDir, { recursive: true });
   const total = Number(res.headers.get('content-length') ?? 0);
   let got = 0;
   let lastLog = 0;

@@ -10,6 +10,7 @@ import { runCommand } from './run.ts';
 import { reportCommand } from './report.ts';
 import { initStatsCommand } from './init-stats.ts';
 import { probeCommand } from './probe.ts';
+import { dataCommand } from './data.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, checkCommand, perfCommand, runCommand, mergeCommand, listCommand, benchCommand, reportCommand, initStatsCommand, probeCommand];
+export const COMMANDS: CommandModule<any, any>[] = [backendsCommand, checkCommand, perfCommand, runCommand, mergeCommand, listCommand, benchCommand, reportCommand, initStatsCommand, probeCommand, dataCommand];

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { InputError } from '../../core/errors.ts';
+
+interface DataArgs {
+  dataset: string;
+  'data-dir'?: string;
+  archive?: string;
+  force: boolean;
+}
+
+export const dataCommand: CommandModule<object, DataArgs> = {
+  command: 'data <dataset>',
+  describe: 'fetch a data set: `data cifar10` downloads cifar-10-binary.tar.gz, checks its md5 and unpacks it',
+  builder: (y) =>
+    y
+      .positional('dataset', { type: 'string', choices: ['cifar10'], describe: 'data set to fetch' })
+      .option('data-dir', { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' })
+      .option('archive', { type: 'string', describe: 'unpack this already-downloaded cifar-10-binary.tar.gz instead of downloading' })
+      .option('force', { type: 'boolean', default: false, describe: 'fetch and unpack even when the files are already in place' }) as never,
+  handler: async (args) => {
+    const data = await import('../../data/index.ts');
+    const { assertCifarFiles } = await import('../../data/cifar10.ts');
+    const dataDir = data.resolveDataDir(args['data-dir']);
+    const full = { trainSize: 50000, testSize: 10000, augment: false };
+    const log = (line: string): void => {
+      process.stderr.write(`${line}\n`);
+    };
+    if (!args.force && args.archive === undefined) {
+      try {
+        const dir = assertCifarFiles(full, { dataDir });
+        process.stdout.write(`cifar10 is already in place: ${dir} (use --force to fetch again)\n`);
+        return;
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+      }
+    }
+    let archive: string;
+    if (args.archive !== undefined) {
+      if (!fs.existsSync(args.archive)) throw new InputError(`--archive ${args.archive}: no such file`, { flag: 'archive' });
+      archive = args.archive;
+    } else {
+      try {
+        log(`downloading ${data.CIFAR_URL} into ${dataDir}`);
+        archive = await data.downloadCifar10Archive(dataDir, { log });
+      } catch (e) {
+        if (!(e instanceof data.NetworkError)) throw e;
+        process.stderr.write(`initbench: ${e.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+    }
+    log(`checking md5 of ${archive} and unpacking into ${path.join(dataDir, 'cifar-10-batches-bin')}`);
+    const written = await data.unpackCifar10(archive, dataDir);
+    const dir = assertCifarFiles(full, { dataDir });
+    process.stdout.write(`cifar10 ready: ${written.length} files in ${dir}\n`);
+  },
+};
