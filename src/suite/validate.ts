@@ -206,7 +206,8 @@ function messageFor(e: ErrorObject): { path: string; text: string } {
 
 /** One line per problem, each `file: path: message`; the first line is the InputError's lead. */
 export function formatProblems(file: string, problems: { path: string; text: string }[]): InputError {
-  const lines = problems.map((p) => `${file}: ${p.path === '' ? '' : `${p.path}: `}${p.text}`);
+  const lines = problems.slice(0, 20).map((p) => `${file}: ${p.path === '' ? '' : `${p.path}: `}${p.text}`);
+  if (problems.length > 20) lines.push(`… and ${problems.length - 20} more`);
   const first = problems[0];
   return new InputError(lines.join('\n'), { file, path: first?.path });
 }
