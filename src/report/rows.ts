@@ -326,6 +326,9 @@ export interface ProbeSummaryRow {
   theoryLastOverFirst: number | null;
   /** geometric-mean fraction of kernel taps inside the image ('same' zero padding), layers 2..L */
   paddingFactor: number | null;
+  /** pre-activation variance of the last conv layer (median over seeds) and the theory's finite-width band there */
+  lastVariance: number | null;
+  lastBand: [number, number] | null;
 }
 
 /**
@@ -364,6 +367,8 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
     const deepest = group.filter((r) => r.spec.arch.depth === depth);
     const first = deepest[0]!;
     const s = (f: (r: ProbedRecord) => number | null) => median(finite(deepest.map(f)));
+    const lastConv = first.probe.layers.filter((l) => l.kind === 'conv').at(-1);
+    const lastOf = (r: ProbedRecord) => r.probe.layers.find((l) => l.index === lastConv?.index);
     out.push({
       panel: panel(first.spec),
       init: label(first.spec),
@@ -376,6 +381,8 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
       lastOverFirst: s((r) => r.probe.summary.lastOverFirst),
       theoryLastOverFirst: s((r) => r.probe.summary.theoryLastOverFirst),
       paddingFactor: paddingFactor(first.spec, first.probe.layers),
+      lastVariance: s((r) => lastOf(r)?.pre.variance ?? null),
+      lastBand: lastConv?.theory.preVarianceBand ?? null,
     });
   }
   return out.sort((a, b) => a.panel.localeCompare(b.panel) || a.activation.localeCompare(b.activation) || a.init.localeCompare(b.init));

@@ -1,0 +1,73 @@
+/** The headline: sentences, the seed's claims with verdicts, and the terminal table, from records. */
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../src/core/types.ts';
+import { formatSummary, headline } from '../src/report/headline.ts';
+import { tapFraction } from '../src/report/rows.ts';
+import { fmt, fmtRatio, jsonForScript } from '../src/report/util.ts';
+import { synthRecords } from './fixtures/results/synth.ts';
+
+describe('headline', () => {
+  const recs = synthRecords().records;
+  const h = headline(recs);
+
+  it('one sentence per initializer × activation at its deepest net, then the failures', () => {
+    expect(h.sentences).toHaveLength(8 + 1);
+    expect(h.sentences[0]).toMatch(/^he-normal \+ relu: variance × 0\.92 per layer \(theory 0\.92 = 1\.00 mean-field × padding 0\.92\); after 30 layers 0\.0\d+ of layer 1's variance\.$/);
+    expect(h.sentences.at(-1)).toBe('1 of 49 runs failed (listed under "Failed runs").');
+  });
+
+  it('checks the seed claims on the numbers: halving, dying with depth, He ≈ 1', () => {
+    expect(h.claims.map((c) => [c.claim, c.verdict])).toEqual([
+      ['ReLU halves the variance per layer', 'holds'],
+      ['Xavier + ReLU dies with depth: Var(L) = Var(0)·(½)^L', 'holds'],
+      ['He keeps it ≈ 1', 'holds'],
+    ]);
+    expect(h.claims[0]!.measured).toBe('xavier-normal + relu (depth 30): × 0.46 per layer = 0.50 × padding 0.92');
+  });
+
+  it('He that loses 20% per layer, outside the finite-width band, does not hold', () => {
+    const shrunk = recs.map((r): RunRecord => {
+      if (r.status === 'failed' || r.probe === null || r.spec.init.name !== 'he-normal') return r;
+      const layers = r.probe.layers.map((l, i) => ({
+        ...l,
+        pre: { ...l.pre, variance: l.pre.variance! * 0.8 ** i },
+        theory: { ...l.theory, preVarianceBand: [l.theory.preVariance! * 0.8, l.theory.preVariance! * 1.25] as [number, number] },
+      }));
+      return { ...r, probe: { ...r.probe, layers, summary: { ...r.probe.summary, perLayerRatio: r.probe.summary.perLayerRatio! * 0.8 } } };
+    });
+    const he = headline(shrunk).claims.find((c) => c.claim === 'He keeps it ≈ 1')!;
+    expect(he.verdict).toBe('does not hold');
+    expect(he.measured).toMatch(/× 0\.73 per layer = 0\.80 × padding 0\.92; .*outside the finite-width band/);
+  });
+
+  it('terminal table: aligned columns and the report path last', () => {
+    const text = formatSummary(h.rows, 'results/x/report.html');
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^setting\s+depth\s+×\/layer\s+theory\s+last\/first\s+final acc\s+runs$/);
+    expect(lines).toHaveLength(2 + 8 + 1);
+    expect(lines.at(-1)).toBe('report: results/x/report.html');
+    // right-aligned numeric columns end at the same offset on every row
+    const depthEnd = lines[0]!.indexOf('depth') + 'depth'.length;
+    for (const l of lines.slice(2, -1)) expect(l.slice(depthEnd - 2, depthEnd)).toMatch(/^\d\d$/);
+    expect(lines.find((l) => l.startsWith('xavier-normal + relu'))).toMatch(/\s30\s+0\.46\s+0\.46\s+1\.\de-10\s+–\s+3 seeds$/);
+  });
+});
+
+describe('helpers', () => {
+  it('tapFraction: the share of a 3-tap window inside n pixels with zero padding', () => {
+    expect(tapFraction(1, 3)).toBeCloseTo(1 / 3, 12);
+    expect(tapFraction(16, 3)).toBeCloseTo((16 * 3 - 2) / 48, 12);
+    expect(tapFraction(32, 3) ** 2).toBeCloseTo(0.9588, 4);
+  });
+
+  it('number formats', () => {
+    expect([fmt(0.4812), fmt(1.9e-10), fmt(12345), fmt(null), fmt(0)]).toEqual(['0.48', '1.9e-10', '1.2e4', '–', '0']);
+    expect([fmtRatio(1), fmtRatio(0.5), fmtRatio(2.5e-4)]).toEqual(['1.00', '0.50', '2.5e-4']);
+  });
+
+  it('JSON for a script block cannot close it', () => {
+    const s = jsonForScript({ name: '</script><!-- & \u2028' });
+    expect(s).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(s)).toEqual({ name: '</script><!-- & \u2028' });
+  });
+});
