@@ -89,41 +89,46 @@ export interface PerfReport {
 
 const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', 'node-gpu': 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
-function layerName(): string {
-  return `x=[${PERF_LAYER.x.join(',')}] w=[${PERF_LAYER.w.join(',')}] s=1 p=same`;
+function layerName(batch: number = PERF_LAYER.x[0]): string {
+  return `x=[${[batch, ...PERF_LAYER.x.slice(1)].join(',')}] w=[${PERF_LAYER.w.join(',')}] s=1 p=same`;
 }
+
+/** The cpu backend runs this layer at ~0.1–0.5 GFLOP/s: batch 64 would take minutes, so it gets 4. */
+const CPU_KERNEL_BATCH = 4;
 
 function cpuGflops(flops: number, t: Timing): number | null {
   return t.cpuMedianMs === undefined || t.cpuMedianMs <= 0 ? null : flops / (t.cpuMedianMs * 1e6);
 }
 
-function timeKernels(b: BackendName, reps: number, warmup: number): KernelFigure[] {
-  const [N, H, W, Ci] = PERF_LAYER.x;
+function timeKernels(b: BackendName, reps: number, warmup: number, batch: number): KernelFigure[] {
+  const [, H, W, Ci] = PERF_LAYER.x;
+  const N = batch;
+  const xShape: [number, number, number, number] = [N, H, W, Ci];
   const [KH, KW, , Co] = PERF_LAYER.w;
   const flops = convFlops(N, H, W, KH, KW, Ci, Co);
   const rng = new Rng(4242);
   const normal = (n: number, std: number) => rng.fillNormal(new Float32Array(n), std) as Float32Array;
-  const x = tf.tensor4d(normal(N * H * W * Ci, 1), PERF_LAYER.x);
+  const x = tf.tensor4d(normal(N * H * W * Ci, 1), xShape);
   const w = tf.tensor4d(normal(KH * KW * Ci * Co, 0.1), PERF_LAYER.w);
   const dy = tf.tensor4d(normal(N * H * W * Co, 1), [N, H, W, Co]);
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
   const ops: [KernelFigure['op'], () => void][] = [
     ['conv2d.forward', () => tf.engine().runKernel('Conv2D', { x, filter: w }, attrs)],
-    ['conv2d.backprop-input', () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: PERF_LAYER.x })],
+    ['conv2d.backprop-input', () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape })],
     ['conv2d.backprop-filter', () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: PERF_LAYER.w })],
   ];
   const out: KernelFigure[] = [];
   try {
     for (const [op, run] of ops) {
       const t = timeReps(() => tf.tidy(run), warmup, reps);
-      out.push({ op, layer: layerName(), flops, timing: t, gflops: gflops(flops, t), gflopsCpuTime: cpuGflops(flops, t) });
+      out.push({ op, layer: layerName(N), flops, timing: t, gflops: gflops(flops, t), gflopsCpuTime: cpuGflops(flops, t) });
     }
     if (b === 'wasm') {
       // the built-in it replaces, for the record of why ours is registered
       const prev = setBackpropInputChoice('builtin');
       try {
         const t = timeReps(() => tf.tidy(ops[1]![1]), 1, 5);
-        out.push({ op: 'conv2d.backprop-input (wasm built-in)', layer: layerName(), flops, timing: t, gflops: gflops(flops, t), gflopsCpuTime: cpuGflops(flops, t) });
+        out.push({ op: 'conv2d.backprop-input (wasm built-in)', layer: layerName(N), flops, timing: t, gflops: gflops(flops, t), gflopsCpuTime: cpuGflops(flops, t) });
       } finally {
         setBackpropInputChoice(prev);
       }
@@ -184,8 +189,9 @@ async function perfBackend(name: BackendName, opts: PerfOptions, log: (s: string
     }
   }
   const slow = name === 'cpu';
-  log(`perf: ${name}: conv kernels on ${layerName()}`);
-  result.kernels = timeKernels(name, slow ? 5 : opts.reps, slow ? 1 : opts.warmup);
+  const batch = slow ? CPU_KERNEL_BATCH : PERF_LAYER.x[0];
+  log(`perf: ${name}: conv kernels on ${layerName(batch)}`);
+  result.kernels = timeKernels(name, slow ? 5 : opts.reps, slow ? 1 : opts.warmup, batch);
   if (slow) {
     const skip = {
       skipped: `the cpu backend trains at ~0.07 GFLOP/s: one ${(trainStepFlops(PERF_CNN).total / 1e9).toFixed(2)} GFLOP step takes ~2 minutes; its kernels above tell the same story`,
