@@ -55,10 +55,13 @@ describe('reference vs tfjs wasm', () => {
       expect(r.verdict, `${r.op}: ${r.detail}`).toBe('pass');
     }
   });
-  it('conv2d grads on wasm run through our kernels for every stride/padding case', () => {
-    const conv = rows.filter((r) => r.op === 'conv2d.grad.w' && r.verdict !== 'skip');
-    expect(conv.length).toBeGreaterThanOrEqual(13);
-    for (const r of conv) expect(r.verdict).toBe('pass');
+  it('conv2d grads on wasm run through our kernels for every stride/padding case, and dx through the built-in too', () => {
+    const ours = rows.filter((r) => r.op.startsWith('conv2d.grad.') && !r.case.endsWith('[builtin dx]') && r.verdict !== 'skip');
+    expect(ours.length).toBe(3 * 15);
+    for (const r of ours) expect(r.verdict, `${r.op} ${r.case}: ${r.detail}`).toBe('pass');
+    const builtin = rows.filter((r) => r.case.endsWith('[builtin dx]') && r.verdict !== 'skip');
+    expect(builtin.length).toBe(15);
+    for (const r of builtin) expect(r.verdict, `${r.op} ${r.case}: ${r.detail}`).toBe('pass');
   });
 });
 

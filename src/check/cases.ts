@@ -49,6 +49,9 @@ export const CONV_CASES: OpCase[] = [
   conv([2, 8, 8, 2], [5, 5, 2, 3], 2, [[2, 2], [1, 2]]),
   conv([1, 6, 6, 4], [1, 1, 4, 2], 2, 'same'),
   conv([3, 4, 5, 3], [3, 2, 3, 2], 1, 'same'),
+  // above 65536 multiply-adds, where wasm's Conv2DBackpropInput is ours on 'auto' too
+  conv([2, 10, 10, 8], [3, 3, 8, 8], 1, 'same'),
+  conv([2, 16, 16, 8], [3, 3, 8, 8], 2, 'same'),
 ];
 
 export const DENSE_CASES: OpCase[] = [
