@@ -59,3 +59,12 @@ export function facetOrLayer(opts: {
 /** Tooltip number formats. */
 export const SCI = '.3~e';
 export const NUM = '.3~g';
+
+/**
+ * Log-axis labels on powers of ten only (1e-3, 1e-2 …): vega puts ticks at 2×, 5× too when the range
+ * is short, and "2e-1 1e-1 5e-2" crowds the axis.
+ */
+export const LOG_AXIS = {
+  labelExpr: "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-6 ? format(datum.value, '.0e') : ''",
+  gridOpacity: 0.6,
+};

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { LayerRow } from '../rows.ts';
 import { sortLabels } from '../rows.ts';
-import { facetOrLayer, initColor, NUM, SCI, type Json } from './common.ts';
+import { facetOrLayer, initColor, LOG_AXIS, NUM, SCI, type Json } from './common.ts';
 
 export interface LayerChartOptions {
   /** the page's initializers, for stable colours (default: those in the rows) */
@@ -24,7 +24,7 @@ function layerChart(
   const xTitle = withHead ? 'layer (1 = first conv; the last is the dense head)' : 'layer (1 = first conv)';
   const x = { field: 'layer', type: 'quantitative', title: xTitle, axis: { tickMinStep: 1, format: 'd' } };
   const yScale = o.log ? { type: 'log' } : o.percent === true ? { domain: [0, 1] } : {};
-  const yAxis = o.log ? { format: '.0e' } : o.percent === true ? { format: '%' } : {};
+  const yAxis = o.log ? LOG_AXIS : o.percent === true ? { format: '%' } : {};
   const y = { field: 'value', type: 'quantitative', title: o.yTitle, scale: yScale, axis: yAxis };
   const tooltip = [
     { field: 'init', title: 'initializer' },
