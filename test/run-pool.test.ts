@@ -64,6 +64,28 @@ describe('suite runs in the worker pool', () => {
   });
 });
 
+describe('a training suite in the worker pool', () => {
+  it('trains, probes at init and at atSteps, and writes samples.json with one entry per data set', async () => {
+    const loaded = loadSuite('test/fixtures/suites/tiny-train.json');
+    const out = path.join(root, 'train');
+    const res = await runSuite(loaded, { out, shard: null, resume: true, jobs: 2, backend: 'wasm', dataDir: 'data', progress: 'silent' });
+    expect(res.counts.failed).toBe(0);
+    const { records } = await readResults(out);
+    expect(records).toHaveLength(2);
+    for (const r of records) {
+      expect(r.status === 'ok' || r.status === 'stalled').toBe(true);
+      expect(r.probe?.step).toBe(0);
+      expect(r.train?.stepsDone).toBe(6);
+      expect(r.train?.evals.map((e) => e.step)).toEqual([0, 3, 6]);
+      expect(r.train?.probes.map((p) => p.step)).toEqual([4]);
+    }
+    const samples = JSON.parse(fs.readFileSync(path.join(out, 'samples.json'), 'utf8')) as { data: unknown; images: number[][]; height: number; width: number; channels: number }[];
+    expect(samples).toHaveLength(1);
+    expect(samples[0]!.data).toEqual(loaded.plan.runs[0]!.data);
+    for (const img of samples[0]!.images) expect(img).toHaveLength(8 * 8 * 3);
+  });
+});
+
 describe('executeRun in this process', () => {
   beforeAll(async () => {
     await readyBackend('cpu');

@@ -20,9 +20,9 @@ function outcome(rec: RunRecord): string {
     case 'ok':
       return rec.train !== null && rec.train.finalAccuracy !== null ? `ok acc ${rec.train.finalAccuracy.toFixed(3)}` : 'ok';
     case 'stalled':
-      return `stalled (${rec.reason})`;
+      return `stalled (${rec.reason.replace(/^stalled:\s*/, '')})`;
     case 'diverged':
-      return `diverged at step ${rec.atStep} (${rec.reason})`;
+      return `diverged at step ${rec.atStep} (${rec.reason.replace(/^diverged:\s*/, '')})`;
     case 'failed':
       return `FAILED ${rec.error.kind}: ${rec.error.message.split('\n')[0]}`;
   }
