@@ -71,3 +71,19 @@ describe('helpers', () => {
     expect(JSON.parse(s)).toEqual({ name: '</script><!-- & \u2028' });
   });
 });
+
+describe('headline edge cases', () => {
+  it('depth-1 nets have no per-layer ratio: the sentence gives the variance instead', () => {
+    const h = headline(synthRecords({ depths: [1], inits: ['he-normal'], activations: ['relu'], failedMessage: null }).records);
+    // He: Var(z₁) = 2·Var(x) = 2, up to the seeds' noise
+    expect(h.sentences).toHaveLength(1);
+    expect(h.sentences[0]).toMatch(/^he-normal \+ relu: depth 1, pre-activation variance (1\.9|2|2\.1) at its last conv layer\.$/);
+    expect(formatSummary(h.rows, 'r.html')).toMatch(/he-normal \+ relu\s+1\s+–\s+–\s+1\s+–\s+3 seeds/);
+  });
+
+  it('only failed runs: no numbers, the failures counted', () => {
+    const recs = synthRecords({ depths: [3], inits: ['he-normal'], activations: ['relu'], seeds: 1 }).records.filter((r) => r.status === 'failed');
+    expect(headline(recs).sentences).toEqual(['1 of 1 runs failed (listed under "Failed runs").']);
+    expect(headline(recs).claims).toEqual([]);
+  });
+});

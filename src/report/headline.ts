@@ -33,6 +33,10 @@ export interface Headline {
 
 function probeSentence(r: ProbeSummaryRow): string {
   const where = r.panel === 'all runs' ? '' : ` (${r.panel})`;
+  if (r.perLayerRatio === null) {
+    // a single conv layer has no per-layer ratio; say what was measured instead
+    return `${r.init} + ${r.activation}${where}: depth ${r.depth}, pre-activation variance ${fmt(r.lastVariance)} at its last conv layer.`;
+  }
   const pad = r.paddingFactor !== null && Math.abs(r.paddingFactor - 1) > 0.005 ? r.paddingFactor : null;
   let theory = '';
   if (r.theoryPerLayerRatio !== null) {
