@@ -24,3 +24,17 @@ describe.each(['cpu', 'wasm'] as const)('whole model on %s', (backend) => {
     expect(m.arch.kind === 'plain' ? m.arch.depth >= 10 : true).toBe(true);
   });
 });
+
+describe('whole-model check has teeth', () => {
+  it('plain12 on cpu with one conv5 kernel entry off by 1% on the tfjs side fails from conv5 on', async () => {
+    await readyBackend('cpu');
+    const m = MODEL_CASES.find((c) => c.name === 'plain12')!;
+    const rows = checkModel(m, 'cpu', { tamper: (w) => void (w['conv5/kernel']![7]! *= 1.01) });
+    const failedPre = rows.filter((r) => r.op.endsWith('.pre') && r.verdict === 'fail').map((r) => r.case.split(' ').pop());
+    expect(failedPre[0]).toBe('conv5');
+    const passedPre = rows.filter((r) => r.op.endsWith('.pre') && r.verdict === 'pass').map((r) => r.case.split(' ').pop());
+    expect(passedPre.slice(0, 4)).toEqual(['conv1', 'conv2', 'conv3', 'conv4']);
+    expect(failedPre.length).toBeGreaterThanOrEqual(4);
+    expect(rows.find((r) => r.op.endsWith('.grad') && r.case.endsWith('conv5/kernel'))!.verdict).toBe('fail');
+  });
+});
