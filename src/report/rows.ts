@@ -252,10 +252,13 @@ function curveRows(
 /** Training loss per step: bucket means (≤ 120 points per run), median and min–max over seeds. */
 export function lossRows(records: readonly RunRecord[]): CurveRow[] {
   // Bucket size from the planned steps, so a run cut short (diverged) shares its seeds' step grid.
-  return curveRows(records, (r) => {
+  const rows = curveRows(records, (r) => {
     const planned = r.spec.train?.steps ?? (r.train.losses.at(-1)?.step ?? 0) + 1;
     return bucketLosses(r.train.losses, Math.max(1, Math.ceil(planned / 120)));
   });
+  // The loss axis is logarithmic: a float32 loss that underflowed to 0 is drawn at 1e-9.
+  const floor = (x: number) => Math.max(x, 1e-9);
+  return rows.map((r) => ({ ...r, median: floor(r.median), lo: floor(r.lo), hi: floor(r.hi) }));
 }
 
 /** Held-out accuracy at each eval, median and min–max over seeds. */
