@@ -5,6 +5,9 @@ import { buildModel, getWeightMap, layerInits, setWeightMap, type LayerInit } fr
 import type { ActivationSpec, ArchKind, ArchSpec, InputSpec } from '../src/core/types.ts';
 import { deriveSeed } from '../src/core/rng.ts';
 import { InputError } from '../src/core/errors.ts';
+import { buildRunModel } from '../src/model/index.ts';
+import { normalizeInitSpec } from '../src/init/index.ts';
+import type { RunSpec } from '../src/core/types.ts';
 
 const input: InputSpec = { height: 8, width: 8, channels: 3 };
 
@@ -75,6 +78,9 @@ describe('model structure', () => {
       expect(names).toContain(n);
     }
     expect(b.layers.map((l) => l.role)).toEqual(['stem', 'branch-first', 'branch-last', 'branch-first', 'branch-last', 'head']);
+    // adds and activations have no weights: same count as the plain net of this depth
+    expect(b.model.countParams()).toBe(3 * 3 * 3 * 4 + 4 + 4 * (3 * 3 * 4 * 4 + 4) + 4 * 10 + 10);
+    expect(b.probeModel.outputs.length).toBe(11);
     expect(layerInits(arch('residual'), input, 7).every((l) => l.residualBlocks === 2)).toBe(true);
   });
 
@@ -170,6 +176,53 @@ describe('model numerics', () => {
     const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
     const x = noise([2, 8, 8, 3], 3);
     expect((loaded.predict(x) as tf.Tensor).dataSync()).toEqual((b.model.predict(x) as tf.Tensor).dataSync());
+  });
+});
+
+describe('models with our initializers', () => {
+  const spec = (init: string, kind: ArchKind = 'plain', depth = 3): RunSpec => ({
+    id: 't',
+    suite: 'test',
+    seed: 42,
+    repeat: 0,
+    init: normalizeInitSpec(init),
+    activation: { name: 'relu' },
+    arch: arch(kind, { depth }),
+    input,
+    probe: null,
+    data: null,
+    train: null,
+  });
+
+  for (const [init, kind, depth] of [['he-normal', 'plain', 3], ['orthogonal', 'batchnorm', 3], ['fixup', 'residual', 5], ['tfjs:heNormal', 'plain', 2]] as const) {
+    it(`${init} on ${kind} depth ${depth}: save/load keeps the topology, the weights and the outputs`, async () => {
+      const built = await buildRunModel(spec(init, kind, depth));
+      let artifacts: tf.io.ModelArtifacts | null = null;
+      await built.model.save(tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }));
+      // the saved topology names our initializer classes, so loading needs them registered
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+      const a = getWeightMap(built.model);
+      const b = getWeightMap(loaded);
+      expect([...b.keys()]).toEqual([...a.keys()]);
+      for (const [k, v] of a) expect(b.get(k)!.data).toEqual(v.data);
+      const x = noise([2, 8, 8, 3], 4);
+      expect((loaded.predict(x) as tf.Tensor).dataSync()).toEqual((built.model.predict(x) as tf.Tensor).dataSync());
+      expect(built.weightVariances.length).toBe(depth + 1);
+      built.dispose();
+      loaded.dispose();
+    });
+  }
+
+  it('fixup: branch-last kernels and the head start at zero; He variance 2/fan_in is what the theory is given', async () => {
+    const built = await buildRunModel(spec('fixup', 'residual', 5));
+    const w = getWeightMap(built.model);
+    for (const k of ['conv3/kernel', 'conv5/kernel', 'head/kernel']) expect(w.get(k)!.data.every((v) => v === 0)).toBe(true);
+    expect(built.weightVariances[0]).toBeCloseTo(2 / 27, 12);
+    expect(built.weightVariances[2]).toBe(0);
+    built.dispose();
   });
 });
 
