@@ -35,6 +35,9 @@ describe('whole-model check has teeth', () => {
     const passedPre = rows.filter((r) => r.op.endsWith('.pre') && r.verdict === 'pass').map((r) => r.case.split(' ').pop());
     expect(passedPre.slice(0, 4)).toEqual(['conv1', 'conv2', 'conv3', 'conv4']);
     expect(failedPre.length).toBeGreaterThanOrEqual(4);
-    expect(rows.find((r) => r.op.endsWith('.grad') && r.case.endsWith('conv5/kernel'))!.verdict).toBe('fail');
+    // and the weight itself, after 3 SGD steps, is off where it was tampered with
+    const sgd = rows.find((r) => r.op.endsWith('.sgd3') && r.case.endsWith('conv5/kernel'))!;
+    expect(sgd.verdict).toBe('fail');
+    expect(sgd.detail).toContain('[0,0,1,1]'); // flat index 7 of (3,3,6,6)
   });
 });
