@@ -5,7 +5,7 @@ import { backendFlag, defaultJobs, jobsFlag, parseBackend, parseJobs } from '../
 import type { BackendChoice } from '../../core/types.ts';
 import { loadSuite } from '../../suite/index.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
-import { parseShard } from '../../run/shard.ts';
+import { parseShard, shardSlice } from '../../run/shard.ts';
 
 interface RunArgs {
   suite: string;
@@ -56,7 +56,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   const out = args.out ?? defaultOutDir(loaded.plan.name, loaded.plan.quick);
   const progress = process.stdout.isTTY === true ? 'bar' : 'lines';
   process.stdout.write(
-    `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
+    `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n} takes ${shardSlice(loaded.plan.runs, shard).length}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
   );
   const result = await runSuite(loaded, { out, shard, resume: args.resume, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress });
   process.stdout.write(summaryLine(result) + '\n');
