@@ -115,7 +115,7 @@ const Data = Type.Union([Type.Null(), SyntheticData, CifarData], {
 
 const Schedule = Type.Union(
   [
-    names(['constant', 'cosine'] as const, 'schedule', 'learning-rate schedule'),
+    names(['constant', 'cosine', 'step'] as const, 'schedule', 'learning-rate schedule ("step": ×0.1 every steps/3)'),
     Type.Object({ kind: Type.Literal('constant') }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('cosine') }, { additionalProperties: false }),
     Type.Object(
@@ -127,7 +127,7 @@ const Schedule = Type.Union(
       { additionalProperties: false },
     ),
   ],
-  { expected: '"constant", "cosine", or {"kind": "constant"|"cosine"|"step", …}' },
+  { expected: '"constant", "cosine", "step", or {"kind": "constant"|"cosine"|"step", …}' },
 );
 
 const Train = Type.Union(
