@@ -219,8 +219,9 @@ function normTrain(v: unknown): TrainSpec | null {
   if (v === null || v === undefined) return null;
   const t = { ...TRAIN_DEFAULTS, ...(v as Raw) } as TrainSpec & { schedule: unknown };
   const schedule = normSchedule(t.schedule, t.steps);
-  // plain sgd has no momentum: keep the field fixed so it cannot split otherwise identical runs
-  return { ...t, schedule, momentum: t.optimizer === 'sgd' ? 0 : t.momentum };
+  // only the momentum optimizer reads `momentum` (adam has its fixed β1): elsewhere keep it 0 so an
+  // unused value cannot split otherwise identical runs
+  return { ...t, schedule, momentum: t.optimizer === 'momentum' ? t.momentum : 0 };
 }
 
 function normInit(v: unknown, where: string, problems: Problems): InitSpec | null {

@@ -137,7 +137,7 @@ const Train = Type.Union(
       {
         optimizer: Type.Optional(names(OPTIMIZERS, 'optimizer', 'sgd, sgd with momentum, or adam')),
         lr: Type.Optional(posNum('learning rate')),
-        momentum: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'momentum (adam: β1)' })),
+        momentum: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'momentum of the momentum optimizer (sgd and adam ignore it)' })),
         weightDecay: Type.Optional(nonNegNum('L2 weight decay')),
         schedule: Type.Optional(Schedule),
         warmupSteps: Type.Optional(int(0, 'linear warm-up steps')),
