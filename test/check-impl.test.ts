@@ -67,6 +67,19 @@ describe('--impl on broken modules fails with the right hint', () => {
   });
 });
 
+describe('--impl hints beyond conv (common-mistakes.ts, typed arrays)', () => {
+  it('gelu tanh approximation, tanh\' at the output, unbiased batch-norm variance, summed loss', async () => {
+    const r = await run(fx('common-mistakes.ts'));
+    const hintOf = (op: string) => r.rows.find((x) => x.op === op && x.verdict === 'fail')?.detail ?? '';
+    expect(hintOf('gelu.forward')).toContain('hint: gelu: you use the tanh approximation');
+    expect(hintOf('tanh.grad.x')).toContain("hint: tanh's derivative evaluated at the output f(x)");
+    expect(hintOf('batch-norm.forward')).toContain('hint: batch-norm uses the biased batch variance');
+    expect(hintOf('softmax-ce.forward')).toMatch(/^softmaxCrossEntropy output is wrong on case softmax-ce logits=\[6,10\]: expected 3\.12298 .*hint: the loss is the mean over the batch; yours is the sum/);
+    // a 1-example batch cannot tell a sum from a mean
+    expect(r.rows.find((x) => x.op === 'softmax-ce.forward' && x.case === 'logits=[1,3]')!.verdict).toBe('pass');
+  });
+});
+
 describe('--impl: a misbehaving function is a verdict for its case, then the next case', () => {
   it('hang → timeout, throw, NaN, wrong shape (misbehaving.ts)', async () => {
     const r = await run(fx('misbehaving.ts'), 1500);

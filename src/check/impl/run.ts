@@ -249,7 +249,7 @@ export async function runImplCheck(opts: ImplCheckOptions): Promise<ImplCheckRes
           const tfjsAt = tUser !== null ? `; tfjs ${fmt(tUser.data[m.index]!)}` : '';
           const words =
             `${fn} ${k === 'forward' ? 'output' : k.replace('grad.', 'd')} is wrong on case ${c.op} ${c.name}: ` +
-            `at index [${m.at.join(',')}]${where} expected ${fmt(m.expected)} (reference${tfjsAt}), got ${fmt(m.got)}; ` +
+            `${rUser.shape.length > 0 ? `at index [${m.at.join(',')}]${where} ` : ''}expected ${fmt(m.expected)} (reference${tfjsAt}), got ${fmt(m.got)}; ` +
             `${cmp.mismatches} of ${rUser.data.length} values differ` +
             (hint !== null ? `.\n  hint: ${hint}` : '.');
           firstFailure ??= words;
