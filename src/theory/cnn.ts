@@ -15,12 +15,14 @@
  *   placed at the LAST conv layer's pre-activation (so layer L has 1 by definition); gradients have
  *   zero mean by the sign symmetry of the weights, so second moment = variance.
  * - Weights are zero-mean and independent of the activations (the usual mean-field and "gradient
- *   independence" assumptions); spatial correlations between positions are ignored (positions are
- *   treated as independent copies), which matters only for pooling (see `poolMoments`).
+ *   independence" assumptions). Positions of a channel share its filter, so they correlate; that is
+ *   tracked as one correlation per layer (spatial.ts) and matters for pooling: max pools of correlated
+ *   values are smaller, average pools keep the cross terms. Batch norm removes the shared part.
+ *   The input is taken as i.i.d. across positions (the probe's Gaussian batch).
  * - Residual pre-activations x + y are treated as Gaussian with the matched mean and variance.
  */
-import { type Act, derivSecondMoment, expectUnder, activationFn, firstMoment, fourthMoment, secondMomentFactor } from './activations.ts';
-import { normCdf } from './special.ts';
+import { type Act, derivSecondMoment, firstMoment, fourthMoment, secondMomentFactor } from './activations.ts';
+import { crossMoment, poolStats } from './spatial.ts';
 
 /** Structural copy of core's ArchSpec (theory imports nothing of ours). */
 export interface TheoryArch {
@@ -153,27 +155,6 @@ function actMoments(act: Act): (mean: number, q: number) => { e: number; m: numb
   };
 }
 
-/**
- * Moments after a 2×2 stride-2 'valid' pool of post-activations whose pre-activations are
- * N(mean, q) and treated as independent across the window.
- * max: for monotone φ, max φ(xᵢ) = φ(max xᵢ), and max of 4 iid N(0,1) has density 4Φ³φ (for gelu and
- *      swish, not monotone below 0, this is an approximation). avg: E[ā²] = (m + 3e²)/4, E[ā] = e.
- */
-export function poolMoments(act: Act, mode: 'maxpool' | 'avgpool', mean: number, q: number): { e: number; m: number } {
-  if (mode === 'avgpool') {
-    const e = firstMoment(act, q, mean);
-    const m = secondMomentFactor(act, q, mean);
-    return { e, m: (m + 3 * e * e) / 4 };
-  }
-  const phi = activationFn(act);
-  const sd = Math.sqrt(q);
-  const w = (z: number): number => 4 * normCdf(z) ** 3;
-  // Integrate in standard units z, so the density weight 4Φ(z)³ multiplies the N(0,1) expectation.
-  const e = expectUnder(act, (x) => phi(x) * w(sd > 0 ? (x - mean) / sd : 0), q, mean);
-  const m = expectUnder(act, (x) => phi(x) ** 2 * w(sd > 0 ? (x - mean) / sd : 0), q, mean);
-  return { e, m };
-}
-
 function pool2(m: Map2): { h: number; w: number; idx: (py: number, px: number) => number[] } {
   const h = Math.floor(m.h / 2);
   const w = Math.floor(m.w / 2);
@@ -201,12 +182,21 @@ export interface LayerPredictionDetail extends LayerPrediction {
   index: number;
   /** mean of the pre-activation (non-zero only for residual sums x + y) */
   preMean: number;
+  /** E[z²] averaged over positions: the mean-field q (preVariance = this − mean² − ρ·q/width) */
+  preSecondMoment: number;
   /** spatial size of the conv output [h, w] */
   spatial: [number, number];
   /** what the same layer would have without zero padding (all taps in bounds at every position) */
   preVarianceNoPadding: number | null;
   /** Var[ln ‖z_l‖²] from finite width, or null where batch norm pins the scale */
   logNormVariance: number | null;
+  /** correlation of the pre-activation between two different positions of a channel */
+  spatialCorrelation: number;
+  /**
+   * E[δ²] at this pre-activation per unit E[δ²] just above its activation (and pool, when one follows):
+   * E[φ′²] without a pool, (1/4)·E[φ′(u_max)²] for max, (1/16)·E[φ′²] for avg (layer means).
+   */
+  backFactor: number;
 }
 
 /**
@@ -244,19 +234,29 @@ export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDeta
     convVar: number;
     pooled: boolean;
     noPad: number;
+    /** correlation of the pre-activation between two different positions */
+    rho: number;
+    /** layer-mean E[φ′²], and E[δ_z²] per unit E[δ²] above the activation (and pool) */
+    dBar: number;
+    back: number;
   }
   const layers: LayerState[] = [];
-  // Activation entering the next conv: second moment and mean per position; noPad tracks the same
-  // quantity with every tap counted (the unpadded reference).
+  // Activation entering the next conv: per-position second moment and mean, and the cross-moment
+  // E[a(p)a(p′)] between different positions (0 for the i.i.d. input). noPad* track the same scalars
+  // with every tap counted (the unpadded reference).
   let aM = fill(input.height, input.width, opts.inputVariance);
   let aE = fill(input.height, input.width, 0);
+  let aK = 0;
   let noPadM = opts.inputVariance;
   let noPadE = 0;
-  // Residual: the block input x (post-activation of the stem / previous block), mean and variance maps.
+  let noPadK = 0;
+  // Residual: the block input x (post-activation of the stem / previous block).
   let xE: Map2 | null = null;
   let xV: Map2 | null = null;
+  let xCov = 0;
   let noPadXE = 0;
   let noPadXV = 0;
+  let noPadXCov = 0;
 
   for (let i = 1; i <= arch.depth; i++) {
     const cin = i === 1 ? input.channels : arch.width;
@@ -266,73 +266,106 @@ export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDeta
     const conv = fill(sums.h, sums.w, 0);
     for (let p = 0; p < conv.v.length; p++) conv.v[p] = V * cin * sums.v[p]! + sb2;
     const convVar = meanOf(conv);
+    const pf = paddingFactor(aM.h, aM.w, k, stride, arch.padding);
+    let crossZ = V * cin * k * k * pf * aK + sb2;
     const noPadConv = V * cin * k * k * noPadM + sb2;
+    let noPadCrossZ = V * cin * k * k * noPadK + sb2;
     let branch = conv;
     let noPadBranch = noPadConv;
     if (bn) {
+      // BN divides by the channel's batch std and removes its batch mean — the component positions share.
       branch = fill(conv.h, conv.w, 0);
       for (let p = 0; p < conv.v.length; p++) branch.v[p] = conv.v[p]! / (convVar + BN_EPSILON);
       noPadBranch = noPadConv / (noPadConv + BN_EPSILON);
+      crossZ = 0;
+      noPadCrossZ = 0;
     }
     const secondOfBlock = residual && i > 1 && i % 2 === 1;
     let mean: Map2;
     let vari: Map2;
+    let cov: number;
     let noPad: number;
     let noPadMean = 0;
+    let noPadCov: number;
     if (secondOfBlock && xE !== null && xV !== null) {
       mean = xE;
       vari = fill(branch.h, branch.w, 0);
       for (let p = 0; p < vari.v.length; p++) vari.v[p] = xV.v[p]! + branch.v[p]!;
+      cov = xCov + crossZ;
       noPad = noPadXV + noPadBranch;
       noPadMean = noPadXE;
+      noPadCov = noPadXCov + noPadCrossZ;
     } else {
       mean = fill(branch.h, branch.w, 0);
       vari = branch;
+      cov = crossZ;
       noPad = noPadBranch;
+      noPadCov = noPadCrossZ;
     }
+    const vBar = meanOf(vari);
+    const muBar = meanOf(mean);
+    const rho = vBar > 0 ? Math.min(1, Math.max(0, cov / vBar)) : 0;
+    const noPadRho = noPad > 0 ? Math.min(1, Math.max(0, noPadCov / noPad)) : 0;
     // Activation, per position.
     let nextM = fill(vari.h, vari.w, 0);
     let nextE = fill(vari.h, vari.w, 0);
+    const dMap = fill(vari.h, vari.w, 0);
     for (let p = 0; p < vari.v.length; p++) {
       const r = moments(mean.v[p]!, vari.v[p]!);
       nextM.v[p] = r.m;
       nextE.v[p] = r.e;
+      dMap.v[p] = r.d;
     }
+    const dBar = meanOf(dMap);
+    let back = dBar;
+    let nextK = crossMoment(activation, muBar, vBar, rho);
     let npM = secondMomentFactor(activation, noPad, noPadMean);
     let npE = firstMoment(activation, noPad, noPadMean);
+    let npK = crossMoment(activation, noPadMean, noPad, noPadRho);
     const pooled = arch.downsample.mode !== 'stride' && down.has(i);
     if (pooled) {
       const mode = arch.downsample.mode as 'maxpool' | 'avgpool';
+      const st = poolStats(activation, mode, muBar, vBar, rho);
+      // Layer-level pooled moments, spread over windows in proportion to their un-pooled moments
+      // (border windows, with smaller variance, keep their share).
+      const mBar = meanOf(nextM);
+      const eBar = meanOf(nextE);
       const P = pool2(vari);
       const pm = fill(P.h, P.w, 0);
       const pe = fill(P.h, P.w, 0);
       for (let py = 0; py < P.h; py++)
         for (let px = 0; px < P.w; px++) {
           const ids = P.idx(py, px);
-          const mu = ids.reduce((a, j) => a + mean.v[j]!, 0) / 4;
-          const q = ids.reduce((a, j) => a + vari.v[j]!, 0) / 4;
-          const r = poolMoments(activation, mode, mu, q);
-          pm.v[py * P.w + px] = r.m;
-          pe.v[py * P.w + px] = r.e;
+          const wm = ids.reduce((a, j) => a + nextM.v[j]!, 0) / 4;
+          const we = ids.reduce((a, j) => a + nextE.v[j]!, 0) / 4;
+          pm.v[py * P.w + px] = mBar > 0 ? (st.m * wm) / mBar : st.m;
+          pe.v[py * P.w + px] = Math.abs(eBar) > 1e-300 ? (st.e * we) / eBar : st.e;
         }
       nextM = pm;
       nextE = pe;
-      const r = poolMoments(activation, mode, noPadMean, noPad);
+      nextK = st.cross;
+      back = st.back;
+      const r = poolStats(activation, mode, noPadMean, noPad, noPadRho);
       npM = r.m;
       npE = r.e;
+      npK = r.cross;
     }
-    layers.push({ inH: aM.h, inW: aM.w, cin, stride, mean, vari, convVar, pooled, noPad });
+    layers.push({ inH: aM.h, inW: aM.w, cin, stride, mean, vari, convVar, pooled, noPad, rho, dBar, back });
     aM = nextM;
     aE = nextE;
+    aK = nextK;
     noPadM = npM;
     noPadE = npE;
+    noPadK = npK;
     // The stem's and each block's output become the next block's skip input.
     if (residual && (i === 1 || i % 2 === 1)) {
       xE = aE;
       xV = fill(aM.h, aM.w, 0);
       for (let p = 0; p < xV.v.length; p++) xV.v[p] = Math.max(0, aM.v[p]! - aE.v[p]! ** 2);
+      xCov = aK - meanOf(aE) ** 2;
       noPadXE = noPadE;
       noPadXV = Math.max(0, noPadM - noPadE ** 2);
+      noPadXCov = noPadK - noPadE ** 2;
     }
   }
 
@@ -340,21 +373,23 @@ export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDeta
   const G: Map2[] = new Array(arch.depth);
   const last = layers[arch.depth - 1]!;
   G[arch.depth - 1] = fill(last.vari.h, last.vari.w, 1);
-  /** δ wrt the activation a_l (after pool) → δ wrt the pre-activation z_l. */
+  /** δ wrt the activation a_l (after its pool) → δ wrt the pre-activation z_l. */
   const throughAct = (l: number, gA: Map2): Map2 => {
     const L = layers[l]!;
-    let g = gA;
+    const out = fill(L.vari.h, L.vari.w, 0);
     if (L.pooled) {
-      // Max routes each window's gradient to one of 4 inputs, avg splits it in quarters: E[δ²]/4 or /16.
-      const f = arch.downsample.mode === 'maxpool' ? 1 / 4 : 1 / 16;
-      const up = fill(L.vari.h, L.vari.w, 0);
+      // Each window input gets `back` per unit gradient at the pooled output (see poolStats), shared
+      // out by the position's own E[φ′²] where it differs from the layer mean (borders).
       const P = pool2(L.vari);
       for (let py = 0; py < P.h; py++)
-        for (let px = 0; px < P.w; px++) for (const j of P.idx(py, px)) up.v[j] = f * gA.v[py * P.w + px]!;
-      g = up;
+        for (let px = 0; px < P.w; px++)
+          for (const j of P.idx(py, px)) {
+            const d = moments(L.mean.v[j]!, L.vari.v[j]!).d;
+            out.v[j] = gA.v[py * P.w + px]! * (L.dBar > 0 ? (L.back * d) / L.dBar : L.back);
+          }
+      return out;
     }
-    const out = fill(g.h, g.w, 0);
-    for (let p = 0; p < out.v.length; p++) out.v[p] = g.v[p]! * moments(L.mean.v[p]!, L.vari.v[p]!).d;
+    for (let p = 0; p < out.v.length; p++) out.v[p] = gA.v[p]! * moments(L.mean.v[p]!, L.vari.v[p]!).d;
     return out;
   };
   /** δ wrt conv_l's output → δ wrt its input activation (through BN when present). */
@@ -395,7 +430,10 @@ export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDeta
       s2 += L.mean.v[p]! ** 2;
       sv += L.vari.v[p]!;
     }
-    const preVariance = sv / N + s2 / N - (s1 / N) ** 2;
+    // Variance over the whole tensor: E[z²] − E[(tensor mean)²]. Each channel has its own offset μ_c, shared
+    // by all its positions (Var(μ_c) = the cross-position covariance ρ·v̄), and the tensor mean averages
+    // `width` of them, so E[(tensor mean)²] carries ρ·v̄/width besides the deterministic mean.
+    const preVariance = Math.max(0, sv / N + s2 / N - (s1 / N) ** 2 - (L.rho * (sv / N)) / arch.width);
     const gradPreVariance = meanOf(G[l]!);
     let logNormVariance: number | null = null;
     let band: [number, number] | null = null;
@@ -414,9 +452,12 @@ export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDeta
       gradPreVariance,
       preVarianceBand: band,
       preMean: s1 / N,
+      preSecondMoment: sv / N + s2 / N,
       spatial: [L.vari.h, L.vari.w],
       preVarianceNoPadding: L.noPad,
       logNormVariance,
+      spatialCorrelation: L.rho,
+      backFactor: L.back,
     });
   }
   return out;

@@ -26,7 +26,6 @@ export {
   predictLayers,
   predictLayersDetailed,
   paddingFactor,
-  poolMoments,
   haninRolnickLogVariance,
   BN_EPSILON,
   type TheoryArch,
@@ -35,4 +34,5 @@ export {
   type LayerPredictionDetail,
   type PredictOptions,
 } from './cnn.ts';
+export { crossMoment, poolStats, type PoolStats } from './spatial.ts';
 export { erf, erfc, normCdf, normPdf, normQuantile, lnGamma, gammaP, chi2Cdf, chi2Quantile } from './special.ts';
