@@ -127,9 +127,8 @@ export async function trainRun(
     for (let step = 0; step <= t.steps; step++) {
       if (probeSteps.has(step) && hooks.probeAt !== undefined) probes.push(await hooks.probeAt(step));
       const isEval = step % evalEvery === 0 || step === t.steps;
-      const last = step === t.steps;
       // The last step only measures (its gradients feed the final eval's norms); it updates nothing.
-      if (last && !isEval) break;
+      const last = step === t.steps;
 
       // training time spent reaching the state of `step` (this step's own compute comes after it)
       const msAtState = trainMs;
