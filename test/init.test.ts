@@ -100,6 +100,11 @@ describe('names and specs', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toContain(msg);
   });
+  it.each(INITIALIZER_NAMES)('normalizing %s is idempotent, and a run ActivationSpec may stand for `where`', (name) => {
+    const once = normalizeInitSpec(name);
+    expect(normalizeInitSpec(once)).toEqual(once);
+    expect(normalizeInitSpec(name, { name: 'tanh' })).toEqual(once);
+  });
   it('every name normalizes, and only lsuv is data-dependent', () => {
     for (const n of INITIALIZER_NAMES) expect(isDataDependent(normalizeInitSpec(n))).toBe(n === 'lsuv');
   });
