@@ -55,6 +55,7 @@ export function normalCdf(x: number): number {
   return 0.5 * erfc(-x / Math.SQRT2);
 }
 
+// scalar x → 1/(1 + e^−x)
 function logistic(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }

@@ -25,6 +25,7 @@ export interface ConvGeometry {
   top: number; bottom: number; left: number; right: number;
 }
 
+// stride or dilation: one number, [h, w], or absent (1) → [h, w]
 function pair(v: number | [number, number] | undefined): [number, number] {
   if (v === undefined) return [1, 1];
   return typeof v === 'number' ? [v, v] : v;

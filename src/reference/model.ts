@@ -128,6 +128,7 @@ export interface ForwardResult {
   logits: Tensor | null;
 }
 
+// weights[name] (flat) and its expected shape → a tensor of that shape, or a clear error
 function weight(weights: WeightMap, name: string, shape: number[]): Tensor {
   const data = weights[name];
   if (data === undefined) throw new Error(`reference model: weight ${name} missing`);
@@ -137,6 +138,7 @@ function weight(weights: WeightMap, name: string, shape: number[]): Tensor {
   return { shape, data };
 }
 
+// spec → weight name ↦ shape
 function shapesOf(spec: RefModelSpec): Map<string, number[]> {
   return new Map(weightShapes(spec));
 }

@@ -33,10 +33,12 @@ export function clone(t: Tensor): Tensor {
   return { shape: [...t.shape], data: t.data.slice() };
 }
 
+// two shapes → whether they are equal
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+// t must have this rank and as many values as its shape says
 export function assertShape(what: string, t: Tensor, rank: number): void {
   if (t.shape.length !== rank) throw new Error(`${what}: expected rank ${rank}, got shape [${t.shape.join(',')}]`);
   if (t.data.length !== sizeOf(t.shape)) {
