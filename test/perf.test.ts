@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readyBackend } from '../src/backend/index.ts';
 import { PERF_CNN, PerfCnn, trainStepFlops } from '../src/perf/cnn.ts';
-import { runGate } from '../src/perf/gate.ts';
+import { compareArrays, runGate } from '../src/perf/gate.ts';
 import { median, summarize } from '../src/perf/timing.ts';
 
 describe('perf', () => {
@@ -28,6 +28,16 @@ describe('perf', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(summarize([3, 1, 2, 9, 4], 2)).toMatchObject({ reps: 5, warmup: 2, medianMs: 3, minMs: 1, maxMs: 9 });
+  });
+
+  it('gate comparison: within atol + rtol·|ref| passes, one element off fails with its index', () => {
+    const ref = new Float32Array([1, -2, 100, 0]);
+    const ok = compareArrays('op', 'case', 'wasm', new Float32Array([1.00005, -2, 100.009, 5e-5]), ref, 1e-4, 1e-4);
+    expect(ok).toMatchObject({ verdict: 'pass', mismatches: 0 });
+    const bad = compareArrays('op', 'case', 'wasm', new Float32Array([1, -2, 100.02, 0]), ref, 1e-4, 1e-4);
+    expect(bad).toMatchObject({ verdict: 'fail', mismatches: 1 });
+    expect(bad.detail).toMatch(/^\[2\] got 100\.0/);
+    expect(compareArrays('op', 'case', 'wasm', new Float32Array([NaN, -2, 100, 0]), ref, 1e-4, 1e-4).verdict).toBe('fail');
   });
 
   it('gate: wasm conv forward and gradients equal the cpu backend on every gate case', async () => {
