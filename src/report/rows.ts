@@ -16,34 +16,38 @@ const AXES = [
 ] as const;
 export type Axis = (typeof AXES)[number];
 
-/** The options of a run's initializer as text; the gain's activation is left out when it is the run's own. */
-function initOptionText(spec: RunSpec): Record<string, string> {
-  const init = spec.init;
-  const own = init.activation === spec.activation.name && (init.alpha ?? null) === (spec.activation.alpha ?? null);
+/** The options of a run's initializer as text, optionally without the gain's activation. */
+function initOptionText(spec: RunSpec, withoutActivation: boolean): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(init)) {
-    if (k === 'name' || v === undefined || (own && (k === 'activation' || k === 'alpha'))) continue;
+  for (const [k, v] of Object.entries(spec.init)) {
+    if (k === 'name' || v === undefined || (withoutActivation && (k === 'activation' || k === 'alpha'))) continue;
     out[k] = String(v);
   }
   return out;
 }
 
+function ownGain(spec: RunSpec): boolean {
+  return spec.init.activation === spec.activation.name && (spec.init.alpha ?? null) === (spec.activation.alpha ?? null);
+}
+
 /**
- * Initializer labels: the canonical name, plus those options that differ between runs sharing
- * that name (so 'he-normal' stays short unless the suite varies its gain or mode).
+ * Initializer labels: the canonical name, plus those options that differ between runs sharing that
+ * name (so 'he-normal' stays short unless the suite varies its gain or mode). An initializer whose
+ * gain always follows its run's activation (lecun-normal for selu, gelu, …) keeps one label.
  */
 export function initLabeler(specs: readonly RunSpec[]): (spec: RunSpec) => string {
   const byName = groupBy(specs, (s) => s.init.name);
-  const varying = new Map<string, string[]>();
+  const varying = new Map<string, { keys: string[]; followsRun: boolean }>();
   for (const [name, group] of byName) {
-    const opts = group.map(initOptionText);
+    const followsRun = group.every(ownGain);
+    const opts = group.map((s) => initOptionText(s, followsRun));
     const keys = new Set(opts.flatMap((o) => Object.keys(o)));
-    varying.set(name, [...keys].filter((k) => new Set(opts.map((o) => o[k] ?? '')).size > 1).sort());
+    varying.set(name, { keys: [...keys].filter((k) => new Set(opts.map((o) => o[k] ?? '')).size > 1).sort(), followsRun });
   }
   return (spec) => {
-    const keys = varying.get(spec.init.name) ?? [];
-    const opts = initOptionText(spec);
-    const extra = keys.filter((k) => opts[k] !== undefined).map((k) => `${k} ${opts[k]}`);
+    const v = varying.get(spec.init.name) ?? { keys: [], followsRun: false };
+    const opts = initOptionText(spec, v.followsRun);
+    const extra = v.keys.filter((k) => opts[k] !== undefined).map((k) => `${k} ${opts[k]}`);
     return extra.length > 0 ? `${spec.init.name} (${extra.join(', ')})` : spec.init.name;
   };
 }
@@ -388,5 +392,13 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
       lastBand: lastConv?.theory.preVarianceBand ?? null,
     });
   }
-  return out.sort((a, b) => a.panel.localeCompare(b.panel) || a.activation.localeCompare(b.activation) || a.init.localeCompare(b.init));
+  // The main comparison first: the panel with the most settings, ReLU then tanh, then the rest.
+  const size = new Map<string, number>();
+  for (const r of out) size.set(r.panel, (size.get(r.panel) ?? 0) + 1);
+  const actRank = (a: string) => (a === 'relu' ? 0 : a === 'tanh' ? 1 : 2);
+  return out.sort(
+    (a, b) =>
+      size.get(b.panel)! - size.get(a.panel)! || a.panel.localeCompare(b.panel, 'en', { numeric: true }) ||
+      actRank(a.activation) - actRank(b.activation) || a.activation.localeCompare(b.activation) || a.init.localeCompare(b.init),
+  );
 }
