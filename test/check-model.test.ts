@@ -9,7 +9,7 @@ describe.each(['cpu', 'wasm'] as const)('whole model on %s', (backend) => {
     await readyBackend(backend);
     const rows = checkModel(m, backend);
     const kinds = new Set(rows.map((r) => r.op.split('.').slice(2).join('.')));
-    expect([...kinds].sort()).toEqual(['grad', 'loss', 'post', 'pre', 'sgd3']);
+    expect([...kinds].sort()).toEqual(['grad', 'logits', 'loss', 'post', 'pre', 'sgd3']);
     expect(rows.filter((r) => r.op.endsWith('.pre')).length).toBe(m.arch.depth);
     // every trainable weight has a gradient row and an after-SGD row
     const grads = rows.filter((r) => r.op.endsWith('.grad'));

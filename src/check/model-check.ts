@@ -148,14 +148,17 @@ export function checkModel(m: ModelCase, backend: string, opts: { tamper?: (w: r
   try {
     // per-layer pre/post activations, training-mode batch-norm as in the reference
     const refModel = new ref.ReferenceModel(m, weights);
-    const traces = refModel.forward(x).layers;
+    const fwd = refModel.forward(x);
     tf.tidy(() => {
       const outs = probeModel.apply(xT, { training: true }) as tf.Tensor[];
-      traces.forEach((t, i) => {
+      fwd.layers.forEach((t, i) => {
         for (const [what, r, a] of [['pre', t.pre, outs[2 * i]!], ['post', t.post, outs[2 * i + 1]!]] as const) {
           rows.push(row(op(what), `${label} ${t.name}`, backend, a.dataSync(), r.data, r.shape));
         }
       });
+      // the probe model's last output is the top: the logits
+      const logits = outs[outs.length - 1]!;
+      rows.push(row(op('logits'), `${label} head`, backend, logits.dataSync(), fwd.logits!.data, fwd.logits!.shape));
     });
 
     // loss and every parameter gradient
