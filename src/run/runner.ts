@@ -113,7 +113,11 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
     let environment: Environment;
     if (pool !== null) {
       const ping = await pool.run<{ backend: BackendName; detail: string }>({ kind: 'ping' });
-      if (!ping.ok) throw new Error(`the worker pool could not start: ${ping.error.message}`);
+      if (!ping.ok) {
+        // an explicit --backend that cannot load is the user's to fix (exit 2), like on the main thread
+        if (ping.error.message.startsWith('--backend')) throw new InputError(ping.error.message, { flag: 'backend' });
+        throw new Error(`the worker pool could not start: ${ping.error.message}`);
+      }
       environment = captureEnvironment({ name: ping.value.backend, detail: ping.value.detail });
     } else {
       environment = opts.environment ?? captureEnvironment({ name: 'cpu', detail: 'injected executor' });
@@ -126,7 +130,7 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
       suite: { name: loaded.plan.name, file: loaded.file, hash: loaded.hash, source: loaded.source },
       plan: loaded.plan.runs,
       environment,
-      startedAt: previous?.startedAt ?? new Date(t0).toISOString(),
+      startedAt: (opts.resume ? previous?.startedAt : undefined) ?? new Date(t0).toISOString(),
       ...(opts.shard !== null ? { shard: opts.shard } : {}),
       ...(loaded.plan.quick ? { quick: true } : {}),
     };
