@@ -124,8 +124,12 @@ describe('fans (PyTorch/Keras conventions)', () => {
 describe('each initializer draws what its math says (variance inside its 99.9% CI, mean, support)', () => {
   const shape = [3, 3, 32, 48];
   const names = INITIALIZER_NAMES.filter((n) => !['tfjs:heNormal', 'tfjs:glorotNormal', 'tfjs:leCunNormal', 'tfjs:default'].includes(n));
+  // tfjs:orthogonal: 20 draws of [3,3,8,16] instead (its tf-op QR takes seconds on cpu for 288×48)
   it.each(names)('%s on [3,3,32,48]', (name) => {
-    const row = quietTfjsWarnings(() => auditInitializer(normalizeInitSpec(name), shape, { seed: 3, activation: relu }));
+    const slow = name === 'tfjs:orthogonal';
+    const row = quietTfjsWarnings(() =>
+      auditInitializer(normalizeInitSpec(name), slow ? [3, 3, 8, 16] : shape, { seed: 3, activation: relu, ...(slow ? { samples: 20 } : {}) }),
+    );
     expect(row.verdict).toBe('ok');
     if (row.nominalVariance > 0) {
       expect(row.ci[0]).toBeLessThanOrEqual(row.nominalVariance);

@@ -272,7 +272,7 @@ describe('per-layer predictions', () => {
     const fan = (l: number): number => 9 * (l === 0 ? 3 : width);
     const wv = Array.from({ length: depth }, (_, l) => 2 / fan(l));
     const pred = predictLayersDetailed({ arch, input: { height: H, width: H, channels: 3 }, activation: { name: 'relu' }, weightVariances: wv, inputVariance: 1, biasVariance: 0 });
-    const { fwd, grad } = measureNet({ depth, H, width, nets: 40, act: 'relu' });
+    const { fwd, grad } = measureNet({ depth, H, width, nets: 30, act: 'relu' });
     const last = depth - 1;
     for (let l = 0; l < depth; l++) {
       const [m, se] = fwd[l]!;
