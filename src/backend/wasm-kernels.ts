@@ -138,7 +138,20 @@ function backpropFilterByTaps(x: TensorInfo, dy: TensorInfo, g: FilterGeometry, 
   // one extra all-zero ci plane: the last row's tap views read up to (KH−1)·dh·Wp + (KW−1)·dw past its end
   const xP = run(PadV2, backend, { x: xT }, { paddings: [[0, 1], [0, 0], [pt, Hp - H - pt], [pl, Wp - W - pl]], constantValue: 0 });
   free(backend, xT);
-  const dyP = run(PadV2, backend, { x: dy }, { paddings: [[0, 0], [0, Hp - OH], [0, Wp - OW], [0, 0]], constantValue: 0 });
+  // dy into the [N,Hp,Wp] frame by row copies (half the time of PadV2 here)
+  const dyP = backend.makeOutput([N, Hp, Wp, Co], 'float32');
+  {
+    const src = f32(backend, dy);
+    const dst = f32(backend, dyP);
+    dst.fill(0);
+    const row = OW * Co;
+    for (let n = 0; n < N; n++) {
+      for (let r = 0; r < OH; r++) {
+        const at = (n * OH + r) * row;
+        dst.set(src.subarray(at, at + row), (n * Hp + r) * Wp * Co);
+      }
+    }
+  }
   const b: TensorInfo = { dataId: dyP.dataId, shape: [1, S, Co], dtype: 'float32' };
   const base = backend.getMemoryOffset(xP.dataId);
   const taps: TensorInfo[] = [];
