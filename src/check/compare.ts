@@ -20,7 +20,10 @@ export interface Mismatch {
 export interface Comparison {
   ok: boolean;
   maxAbs: number;
-  /** max |a−r|/|r| over entries with |r| ≥ atol (tiny references would make any rel error huge) */
+  /**
+   * max |a−r|/|r| over the entries judged relatively, |r| ≥ atol/rtol (below that the atol term
+   * dominates, and a tiny reference would make any relative error huge); 0 when there are none
+   */
   maxRel: number;
   mismatches: number;
   first: Mismatch[];
@@ -51,6 +54,7 @@ export function compare(got: ArrayLike<number>, expected: ArrayLike<number>, sha
   let maxRel = 0;
   let mismatches = 0;
   const first: Mismatch[] = [];
+  const relFloor = tol.rtol > 0 ? tol.atol / tol.rtol : Infinity;
   for (let i = 0; i < got.length; i++) {
     const a = got[i]!;
     const r = expected[i]!;
@@ -59,7 +63,7 @@ export function compare(got: ArrayLike<number>, expected: ArrayLike<number>, sha
     const bad = !(err <= tol.atol + tol.rtol * Math.abs(r));
     const e = Number.isNaN(err) ? Infinity : err;
     maxAbs = Math.max(maxAbs, e);
-    if (Math.abs(r) >= tol.atol && Math.abs(r) > 0) maxRel = Math.max(maxRel, e / Math.abs(r));
+    if (Math.abs(r) >= relFloor && Math.abs(r) > 0) maxRel = Math.max(maxRel, e / Math.abs(r));
     if (bad) {
       mismatches++;
       if (first.length < 5) first.push({ index: i, at: unravel(i, shape), got: a, expected: r });
