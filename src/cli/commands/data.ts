@@ -7,6 +7,7 @@ interface DataArgs {
   dataset: string;
   'data-dir'?: string;
   archive?: string;
+  url?: string;
   force: boolean;
 }
 
@@ -18,6 +19,7 @@ export const dataCommand: CommandModule<object, DataArgs> = {
       .positional('dataset', { type: 'string', choices: ['cifar10'], describe: 'data set to fetch' })
       .option('data-dir', { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' })
       .option('archive', { type: 'string', describe: 'unpack this already-downloaded cifar-10-binary.tar.gz instead of downloading' })
+      .option('url', { type: 'string', describe: 'download from this mirror instead (the md5 is still checked)' })
       .option('force', { type: 'boolean', default: false, describe: 'fetch and unpack even when the files are already in place' }) as never,
   handler: async (args) => {
     const data = await import('../../data/index.ts');
@@ -42,8 +44,8 @@ export const dataCommand: CommandModule<object, DataArgs> = {
       archive = args.archive;
     } else {
       try {
-        log(`downloading ${data.CIFAR_URL} into ${dataDir}`);
-        archive = await data.downloadCifar10Archive(dataDir, { log });
+        log(`downloading ${args.url ?? data.CIFAR_URL} into ${dataDir}`);
+        archive = await data.downloadCifar10Archive(dataDir, { log, ...(args.url !== undefined ? { url: args.url } : {}) });
       } catch (e) {
         if (!(e instanceof data.NetworkError)) throw e;
         process.stderr.write(`initbench: ${e.message}\n`);
