@@ -54,7 +54,8 @@ export function compare(got: ArrayLike<number>, expected: ArrayLike<number>, sha
   let maxRel = 0;
   let mismatches = 0;
   const first: Mismatch[] = [];
-  const relFloor = tol.rtol > 0 ? tol.atol / tol.rtol : Infinity;
+  // with rtol = 0 every entry is judged absolutely; report the relative error over all of them then
+  const relFloor = tol.rtol > 0 ? tol.atol / tol.rtol : 0;
   for (let i = 0; i < got.length; i++) {
     const a = got[i]!;
     const r = expected[i]!;
