@@ -63,6 +63,11 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   return result;
 }
 
+/** `run` alone (not bench) says how to look at what it wrote. */
+function nextStep(r: RunSuiteResult, shard: boolean): string {
+  return shard ? `merge the shards: initbench merge DIR... --out DIR` : `report: initbench report ${r.out}`;
+}
+
 export const runOptions = {
   out: { type: 'string', describe: 'results dir (default results/<suite-name>/, or results/<suite-name>-quick/)' },
   backend: backendFlag,
@@ -80,6 +85,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   builder: (y) => y.positional('suite', { type: 'string', demandOption: true, describe: 'suite file, e.g. suites/seed-claims.json' }).options(runOptions) as never,
   handler: async (args) => {
     const r = await runFromArgs(args);
+    process.stdout.write(`next: ${nextStep(r, args.shard !== undefined)}\n`);
     if (r.counts.failed > 0) process.exitCode = 1;
   },
 };
