@@ -108,6 +108,21 @@ export function sortLabels(labels: Iterable<string>): string[] {
   return [...new Set(labels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
+/**
+ * Panels with the most initializers first (the main comparison, e.g. He vs Xavier under ReLU),
+ * ReLU before tanh before the rest, then in natural order.
+ */
+export function panelOrder(rows: readonly { panel: string; init: string }[]): string[] {
+  const inits = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const set = inits.get(r.panel) ?? new Set<string>();
+    set.add(r.init);
+    inits.set(r.panel, set);
+  }
+  const act = (p: string) => (/^relu\b/.test(p) ? 0 : /^tanh\b/.test(p) ? 1 : 2);
+  return sortLabels(inits.keys()).sort((a, b) => inits.get(b)!.size - inits.get(a)!.size || act(a) - act(b));
+}
+
 // ---------------------------------------------------------------- per-layer rows
 
 export type LayerMetric = 'preVariance' | 'gradPreVariance' | 'postSecondMoment' | 'deadFraction';

@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { LayerRow } from '../rows.ts';
-import { sortLabels } from '../rows.ts';
+import { panelOrder, sortLabels } from '../rows.ts';
 import { facetOrLayer, initColor, LOG_AXIS, NUM, SCI, type Json } from './common.ts';
 
 export interface LayerChartOptions {
@@ -77,7 +77,7 @@ function layerChart(
       encoding: { x, y, color, tooltip },
     },
   ];
-  const panels = sortLabels(rows.map((r) => r.panel));
+  const panels = panelOrder(rows);
   return facetOrLayer({ title: o.title, subtitle: o.subtitle, values: rows, panels, layer, resolve: { scale: { y: 'shared' } } });
 }
 
