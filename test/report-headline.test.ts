@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/core/types.ts';
 import { formatSummary, headline } from '../src/report/headline.ts';
-import { tapFraction } from '../src/report/rows.ts';
+import { panelOrder, tapFraction } from '../src/report/rows.ts';
 import { fmt, fmtRatio, jsonForScript } from '../src/report/util.ts';
 import { synthRecords } from './fixtures/results/synth.ts';
 
@@ -58,6 +58,19 @@ describe('helpers', () => {
     expect(tapFraction(1, 3)).toBeCloseTo(1 / 3, 12);
     expect(tapFraction(16, 3)).toBeCloseTo((16 * 3 - 2) / 48, 12);
     expect(tapFraction(32, 3) ** 2).toBeCloseTo(0.9588, 4);
+  });
+
+  it('panelOrder: the panel with most initializers first, relu before tanh, then natural order', () => {
+    const rows = [
+      { panel: 'selu · width 32', init: 'lecun-normal' },
+      { panel: 'tanh · width 32', init: 'he-normal' },
+      { panel: 'tanh · width 32', init: 'xavier-normal' },
+      { panel: 'relu · width 8', init: 'he-normal' },
+      { panel: 'relu · width 32', init: 'he-normal' },
+      { panel: 'relu · width 32', init: 'xavier-normal' },
+      { panel: 'gelu · width 32', init: 'lecun-normal' },
+    ];
+    expect(panelOrder(rows)).toEqual(['relu · width 32', 'tanh · width 32', 'relu · width 8', 'gelu · width 32', 'selu · width 32']);
   });
 
   it('number formats', () => {
