@@ -65,7 +65,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
 
 /** `run` alone (not bench) says how to look at what it wrote. */
 function nextStep(r: RunSuiteResult, shard: boolean): string {
-  return shard ? `merge the shards: initbench merge DIR... --out DIR` : `report: initbench report ${r.out}`;
+  return shard ? 'when every shard is done, initbench merge SHARD_DIR... --out DIR, then initbench report DIR' : `initbench report ${r.out}`;
 }
 
 export const runOptions = {
