@@ -219,6 +219,8 @@ describe('cifar10 bad input: InputError naming file, byte offset and fix', () =>
     buf[2 * CIFAR_RECORD] = 12;
     fs.writeFileSync(f, buf);
     await expectInputError(() => loadData(spec(8, 2), input32, 1, opts(dir)), f, `byte offset ${2 * CIFAR_RECORD}`, /got 12/);
+    // the runner's pre-check finds it too, before any run
+    await expectInputError(() => assertDataAvailable(spec(8, 2), dir, { cifarRecordsPerFile: R }), f, `byte offset ${2 * CIFAR_RECORD}`, /got 12/);
   });
 
   it('missing file: names the file the subset needs', async () => {

@@ -46,9 +46,12 @@ export function checkDataSpec(spec: DataSpec, input: InputSpec): void {
   }
 }
 
-/** Throws a clear InputError (before any run starts) when the files a cifar10 spec needs are absent. */
-export function assertDataAvailable(spec: DataSpec, dataDir: string): void {
-  if (spec.kind === 'cifar10') assertCifarFiles(spec, { dataDir });
+/**
+ * Throws a clear InputError (before any run starts) when the files a cifar10 spec needs are absent,
+ * of the wrong size, or hold a label > 9.
+ */
+export function assertDataAvailable(spec: DataSpec, dataDir: string, opts: { cifarRecordsPerFile?: number } = {}): void {
+  if (spec.kind === 'cifar10') assertCifarFiles(spec, { dataDir, recordsPerFile: opts.cifarRecordsPerFile }, true);
 }
 
 export async function loadData(spec: DataSpec, input: InputSpec, seed: number, opts: DataOptions): Promise<Dataset> {
