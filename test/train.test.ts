@@ -142,6 +142,30 @@ describe('trainRun', () => {
     data.dispose();
   });
 
+  it('a batch-norm net trains in training mode (moving stats move) with no leaked tensors', async () => {
+    const data = await loadData(synth(64, 32), input, 12, { dataDir: 'data' });
+    const x = tf.input({ shape: [12, 12, 3] });
+    const c = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: 3 }) }).apply(x) as tf.SymbolicTensor;
+    const bnLayer = tf.layers.batchNormalization({ name: 'bn1' });
+    const r = tf.layers.activation({ activation: 'relu' }).apply(bnLayer.apply(c)) as tf.SymbolicTensor;
+    const g = tf.layers.globalAveragePooling2d({}).apply(r) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: x, outputs: tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }) }).apply(g) as tf.SymbolicTensor });
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const out = await trainRun(runSpec({ optimizer: 'momentum', lr: 0.05, steps: 8, evalEvery: 4 }, synth(64, 32)), { model }, data, {
+      onStep: () => counts.push(tf.memory().numTensors),
+    });
+    expect(out.status === 'diverged').toBe(false);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+    const movingMean = bnLayer.getWeights()[2]!.dataSync();
+    expect(Math.max(...Array.from(movingMean, Math.abs))).toBeGreaterThan(0);
+    // BN's gamma and beta are trained, and not decayed (weight decay is for kernels only)
+    expect(model.trainableWeights.map((w) => w.originalName.split('/').pop())).toEqual(['kernel', 'gamma', 'beta', 'kernel', 'bias']);
+    model.dispose();
+    data.dispose();
+  });
+
   it('records evals at 0, every evalEvery and the last step with per-weight gradient and weight norms; probes at atSteps', async () => {
     const data = await loadData(synth(64, 32), input, 8, { dataDir: 'data' });
     const model = smallNet(8, 4);
