@@ -67,6 +67,16 @@ describe('--impl on broken modules fails with the right hint', () => {
   });
 });
 
+describe('--impl hints in NCHW', () => {
+  it('a true convolution (kernel flipped) in an NCHW typed-array module: nchw-flipped.ts', async () => {
+    const r = await run(fx('nchw-flipped.ts'));
+    expect(r.firstFailure).toMatch(/^conv2d output is wrong on case conv2d x=\[1,5,5,1\] w=\[3,3,1,1\] s=1 p=valid: at index \[0,0,0,0\] \(n=0, c=0, h=0, w=0\)/);
+    expect(r.firstFailure).toContain('hint: kernel flipped: you compute a true convolution');
+    // 1×1 kernels cannot tell a flip
+    expect(r.rows.find((x) => x.case === 'x=[1,6,6,4] w=[1,1,4,2] s=2 p=same')!.verdict).toBe('pass');
+  });
+});
+
 describe('--impl hints beyond conv (common-mistakes.ts, typed arrays)', () => {
   it('gelu tanh approximation, tanh\' at the output, unbiased batch-norm variance, summed loss', async () => {
     const r = await run(fx('common-mistakes.ts'));
