@@ -49,7 +49,8 @@ describe('backends --json', () => {
       auto: { picks: string; reason: string };
     };
     const wasm = report.backends.find((b) => b.name === 'wasm');
-    expect(wasm).toMatchObject({ loads: true, version: '4.22.0', threads: 1, kernels: ['Conv2DBackpropFilter', 'Conv2DBackpropInput'] });
+    expect(wasm).toMatchObject({ loads: true, version: '4.22.0', threads: 1 });
+    expect(wasm!.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity']));
     expect(report.backends.find((b) => b.name === 'cpu')).toMatchObject({ loads: true, threads: 1, kernels: [] });
     const node = report.backends.find((b) => b.name === 'node')!;
     expect(report.auto.picks).toBe(node.loads ? 'node' : 'wasm');

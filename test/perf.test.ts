@@ -55,12 +55,16 @@ describe('perf', () => {
     try {
       net.step(); // optimizer state and kernel caches settle on the first step
       const counts: number[] = [];
+      const buffers: number[] = [];
       const losses: number[] = [];
       for (let i = 0; i < 20; i++) {
         losses.push(net.step());
         counts.push(tf.memory().numTensors);
+        buffers.push(tf.memory().numDataBuffers);
       }
       expect(new Set(counts).size, `numTensors per step: ${counts.join(',')}`).toBe(1);
+      // our kernels share (Identity) and alias (backprop-filter views) WASM memory: no buffer may leak either
+      expect(new Set(buffers).size, `numDataBuffers per step: ${buffers.join(',')}`).toBe(1);
       expect(losses.every(Number.isFinite)).toBe(true);
     } finally {
       const before = tf.memory().numTensors;

@@ -155,7 +155,7 @@ async function compare(c: Case, seed: number): Promise<void> {
 describe('wasm conv gradients vs the cpu backend', () => {
   beforeAll(async () => {
     const b = await readyBackend('wasm');
-    expect(b.kernels).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+    expect(b.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity']));
     // tiny cases would otherwise go to the built-in backprop-input; test ours on every row
     setBackpropInputChoice('ours');
   });
@@ -164,6 +164,17 @@ describe('wasm conv gradients vs the cpu backend', () => {
     it(caseName(c), async () => {
       await compare(c, 1000 + 17 * i);
     });
+  });
+
+  it('Identity shares the data (no copy), and disposing either side keeps the other readable', () => {
+    const before = tf.memory().numDataBuffers;
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.engine().runKernel('Identity', { x: a }) as tf.Tensor;
+    expect(tf.memory().numDataBuffers).toBe(before + 1);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    b.dispose();
+    expect(tf.memory().numDataBuffers).toBe(before);
   });
 
   it('auto choice: tiny shapes use the built-in backprop-input, real ones ours, both equal to cpu', async () => {
