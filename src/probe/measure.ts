@@ -75,7 +75,7 @@ export interface ProbeTensors {
   /** per layer of `layers`: pre-activation, post-activation (the logits for the head) */
   pre: tf.Tensor[];
   post: tf.Tensor[];
-  /** ∂⟨top, g⟩/∂pre and ∂⟨top, g⟩/∂kernel per layer */
+  /** ∂⟨top, g⟩/∂pre (or its reduction, see probeTensors) and ∂⟨top, g⟩/∂kernel per layer */
   gradPre: tf.Tensor[];
   gradWeight: tf.Tensor[];
   top: tf.Tensor;
@@ -87,7 +87,14 @@ export interface ProbeTensors {
  * The forward/backward pass itself, returning the tensors (the caller disposes them with `dispose()`).
  * BatchNorm runs in training mode (batch statistics).
  */
-export function probeTensors(opts: MeasureOptions): ProbeTensors {
+export function probeTensors(
+  opts: MeasureOptions,
+  /**
+   * When given, each pre-activation gradient is reduced inside the backward pass and only the result
+   * is kept (gradPre holds the reductions): a deep net's full gradient maps need not all stay alive.
+   */
+  reduceGradPre?: (dy: tf.Tensor) => tf.Tensor,
+): ProbeTensors {
   const { net, layers, batch } = opts;
   const kernels = layers.map((l) => kernelOf(l.kind === 'dense' ? net.head! : net.conv[l.index - 1]!));
   const kept: tf.Tensor[] = [];
@@ -105,7 +112,7 @@ export function probeTensors(opts: MeasureOptions): ProbeTensors {
     tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => ({
       value: tf.clone(args[0] as tf.Tensor), // shares the input's data: no copy
       gradFunc: (dy: tf.Tensor) => {
-        gradPre[j] = keep(tf.clone(dy));
+        gradPre[j] = keep(reduceGradPre !== undefined ? reduceGradPre(dy) : tf.clone(dy));
         return dy;
       },
     })),
@@ -153,7 +160,7 @@ export function probeTensors(opts: MeasureOptions): ProbeTensors {
  */
 export function measureLayers(opts: MeasureOptions): MeasuredLayer[] {
   const depth = opts.net.arch.depth;
-  const pt = probeTensors(opts);
+  const pt = probeTensors(opts, (dy) => tf.stack(momentsOf(dy)));
   let v: Float32Array;
   try {
     const stats = tf.tidy(() => {
@@ -166,7 +173,7 @@ export function measureLayers(opts: MeasureOptions): MeasuredLayer[] {
           ...momentsOf(post),
           isConv ? deadFraction(post) : tf.scalar(NaN),
           (isConv ? saturatedFraction(post, opts.activation) : null) ?? tf.scalar(NaN),
-          ...momentsOf(pt.gradPre[j]!),
+          ...tf.unstack(pt.gradPre[j]!),
           ...momentsOf(pt.gradWeight[j]!),
         );
       });

@@ -5,14 +5,14 @@
  * src/theory puts a unit E[δ²] at the last conv layer's pre-activation; the probe puts a unit-variance
  * Gaussian cotangent g at the top instead. What that g becomes at pre_L (`gradAnchor`):
  *   top = logits = W_headᵀ·gap(a): E[δ²] at gap = classes·Var(W_head), spread evenly over the H·W
- *   positions of the pooled map (÷(H·W)²); a 2×2 max pool routes each window's δ to one input (÷4),
- *   an avg pool splits it in quarters (÷16), exactly as src/theory does inside the net; then φ′:
- *   × E[φ′(z_L)²] for z_L ~ N(mean_L, var_L). With no head the cotangent sits on a_L (after its pool).
+ *   positions of the (pooled) map (÷(H·W)²); then through the pool and φ′ by the theory's own
+ *   `backFactor` for layer L (E[φ′²], or the pool's routing times it). With no head the cotangent
+ *   sits on a_L (after its pool), E[δ²] = 1 there.
  * The head row: its pre-activation is the logits, whose gradient is g itself (E[δ²] = 1); its forward
  * variance depends on spatial correlations of a_L that the theory does not model, so it is null.
  */
 import type { ArchSpec, InputSpec, ActivationSpec, LayerTheory } from '../core/types.ts';
-import { derivSecondMoment, predictLayersDetailed } from '../theory/index.ts';
+import { predictLayersDetailed } from '../theory/index.ts';
 import type { ModelLayerInfo } from '../model/index.ts';
 
 export interface TheoryInputs {
@@ -42,7 +42,6 @@ export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
   });
   const last = detail[L - 1]!;
   const lastInfo = t.layers[L - 1]!;
-  const poolFactor = lastInfo.pooled ? (t.arch.downsample.mode === 'maxpool' ? 1 / 4 : 1 / 16) : 1;
   let upstream: number | null = 1;
   if (t.arch.head === 'gap-dense') {
     const vHead = t.weightVariances[L];
@@ -50,10 +49,8 @@ export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
     const w = lastInfo.pooled ? Math.floor(lastInfo.spatial[1] / 2) : lastInfo.spatial[1];
     upstream = vHead !== undefined && Number.isFinite(vHead) ? (t.arch.classes * vHead) / (h * w) ** 2 : null;
   }
-  const anchor =
-    upstream !== null && last.preVariance !== null
-      ? upstream * poolFactor * derivSecondMoment(t.activation, last.preVariance, last.preMean)
-      : null;
+  // backFactor: E[δ²] at pre_L per unit E[δ²] above act_L (and its pool), as the theory itself uses it
+  const anchor = upstream !== null && Number.isFinite(last.backFactor) ? upstream * last.backFactor : null;
   return t.layers.map((l, j) => {
     if (l.kind === 'dense') return { preVariance: null, gradPreVariance: 1, preVarianceBand: null };
     const d = detail[j]!;
