@@ -29,6 +29,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmMaxPoolGrad } from './wasm-maxpool-grad.ts';
 
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 type Pair = [number, number] | number;
@@ -378,6 +379,7 @@ export function registerWasmKernels(): string[] {
     setupFunc: builtin?.setupFunc,
     kernelFunc: backpropInput as unknown as KernelFunc,
   });
-  registered = [...OUR_WASM_KERNELS];
+  // the built-in MaxPoolGrad misroutes all-negative windows; see wasm-maxpool-grad.ts
+  registered = [...OUR_WASM_KERNELS, registerWasmMaxPoolGrad()];
   return registered;
 }
