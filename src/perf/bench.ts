@@ -173,6 +173,7 @@ async function perfBackend(name: BackendName, opts: PerfOptions, log: (s: string
     ready = await readyBackend(name);
   } catch (e) {
     const msg = e instanceof InputError ? e.message : (e as Error).message;
+    log(`perf: ${name}: does not load, skipped`);
     return { name, loads: false, error: msg, detail: null, gate: null, kernels: [], train: null, load: null };
   }
   const before = loadSample();
