@@ -103,6 +103,28 @@ describe('gradient wrt pre-activations vs central finite differences', () => {
     });
   }
 
+  it('batchnorm: a probe leaves the moving averages as they were and repeats exactly', () => {
+    const b = tiny('batchnorm', { name: 'relu' }, 'gap-dense');
+    const before = getWeightMap(b.model);
+    const x = tf.randomNormal([4, 4, 4, 2], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const run = (): number[] => {
+      const pt = probeTensors({ net: b.net, layers: b.layers, activation: 'relu', batch: x, cotangentSeed: 9 });
+      const v = Array.from(pt.gradPre[0]!.dataSync());
+      pt.dispose();
+      return v;
+    };
+    const n0 = tf.memory().numTensors;
+    const first = run();
+    expect(tf.memory().numTensors).toBe(n0);
+    expect(run()).toEqual(first);
+    const after = getWeightMap(b.model);
+    for (const k of ['bn1/moving_mean', 'bn2/moving_variance', 'bn3/moving_mean']) expect(after.get(k)!.data).toEqual(before.get(k)!.data);
+    // and the model's own training-mode call does move them (what the restore undoes)
+    tf.tidy(() => b.model.apply(x, { training: true }) as tf.Tensor);
+    expect(getWeightMap(b.model).get('bn1/moving_mean')!.data).not.toEqual(before.get('bn1/moving_mean')!.data);
+    x.dispose();
+  });
+
   it('the head gradient is the cotangent itself, and gradients are not all zero', () => {
     const b = tiny('plain', { name: 'tanh' }, 'gap-dense');
     const x = tf.randomNormal([2, 4, 4, 2], 0, 1, 'float32', 5) as tf.Tensor4D;

@@ -85,7 +85,7 @@ export interface ProbeTensors {
 
 /**
  * The forward/backward pass itself, returning the tensors (the caller disposes them with `dispose()`).
- * BatchNorm runs in training mode (batch statistics).
+ * BatchNorm runs in training mode (batch statistics); its moving averages are left as they were.
  */
 export function probeTensors(
   opts: MeasureOptions,
@@ -117,6 +117,15 @@ export function probeTensors(
       },
     })),
   );
+  // BatchNorm in training mode also moves its moving mean/variance; a probe must not change the model,
+  // so they are put back afterwards (a probe during training would otherwise skew later evaluation).
+  const moving = net.bn.flatMap((b) => (b === null ? [] : b.nonTrainableWeights)).map((w) => ({ w, value: tf.clone(w.read()) }));
+  const restoreMoving = (): void => {
+    for (const { w, value } of moving) {
+      w.write(value);
+      value.dispose();
+    }
+  };
   try {
     const gradWeight = tf.tidy(() => {
       const f = (): tf.Scalar => {
@@ -135,6 +144,7 @@ export function probeTensors(
       return tf.grads(f)(kernels);
     });
     for (const g of gradWeight) kept.push(g);
+    restoreMoving();
     const missing = gradPre.findIndex((g) => g === undefined);
     if (missing >= 0) throw new Error(`probe: no gradient reached the pre-activation of ${layers[missing]!.name}`);
     return {
@@ -149,6 +159,7 @@ export function probeTensors(
       },
     };
   } catch (e) {
+    if (moving.some((m) => !m.value.isDisposed)) restoreMoving();
     for (const t of new Set(kept)) if (!t.isDisposed) t.dispose();
     throw e;
   }
