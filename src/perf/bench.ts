@@ -108,14 +108,23 @@ function timeKernels(b: BackendName, reps: number, warmup: number, batch: number
   const flops = convFlops(N, H, W, KH, KW, Ci, Co);
   const rng = new Rng(4242);
   const normal = (n: number, std: number) => rng.fillNormal(new Float32Array(n), std) as Float32Array;
-  const x = tf.tensor4d(normal(N * H * W * Ci, 1), xShape);
-  const w = tf.tensor4d(normal(KH * KW * Ci * Co, 0.1), PERF_LAYER.w);
-  const dy = tf.tensor4d(normal(N * H * W * Co, 1), [N, H, W, Co]);
+  // two of each, alternated per rep: in training every step brings new tensors, so backends must not
+  // get to reuse what they cached for the previous call's buffers (XNNPACK's operators, indirection)
+  const pairOf = (shape: [number, number, number, number], std: number) =>
+    [0, 1].map(() => tf.tensor4d(normal(shape.reduce((a, b) => a * b, 1), std), shape));
+  const xs = pairOf(xShape, 1);
+  const ws = pairOf(PERF_LAYER.w, 0.1);
+  const dys = pairOf([N, H, W, Co], 1);
+  let rep = 0;
+  const pick = () => {
+    const i = rep++ % 2;
+    return { x: xs[i]!, w: ws[i]!, dy: dys[i]! };
+  };
   const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
   const ops: [KernelFigure['op'], () => void][] = [
-    ['conv2d.forward', () => tf.engine().runKernel('Conv2D', { x, filter: w }, attrs)],
-    ['conv2d.backprop-input', () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape })],
-    ['conv2d.backprop-filter', () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: PERF_LAYER.w })],
+    ['conv2d.forward', () => { const { x, w } = pick(); tf.engine().runKernel('Conv2D', { x, filter: w }, attrs); }],
+    ['conv2d.backprop-input', () => { const { dy, w } = pick(); tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape }); }],
+    ['conv2d.backprop-filter', () => { const { x, dy } = pick(); tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: PERF_LAYER.w }); }],
   ];
   const out: KernelFigure[] = [];
   try {
@@ -134,7 +143,7 @@ function timeKernels(b: BackendName, reps: number, warmup: number, batch: number
       }
     }
   } finally {
-    tf.dispose([x, w, dy]);
+    tf.dispose([...xs, ...ws, ...dys]);
   }
   return out;
 }
