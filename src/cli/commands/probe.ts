@@ -176,11 +176,13 @@ export function formatProbe(o: ProbeCliOptions, agg: AggregateProbe, backend: st
       `${agg.results} seed${agg.results === 1 ? '' : 's'} (mean ± sd), ${backend}`,
   );
   lines.push(`gradients: backward from a unit-variance Gaussian cotangent at the ${o.arch.head === 'none' ? 'last activation' : 'logits'}`);
-  const header = ['layer', 'pre var', 'theory', 'pre mean', 'post var', 'post mean', 'dead', 'sat', 'grad pre var', 'theory', 'grad W var'];
+  lines.push('band: finite-width spread of one draw of the layer (Hanin & Rolnick), from src/theory; none with batch norm');
+  const header = ['layer', 'pre var', 'theory', 'band (±2σ)', 'pre mean', 'post var', 'post mean', 'dead', 'sat', 'grad pre var', 'theory', 'grad W var'];
   const rows = agg.layers.map((l) => [
     l.name,
     pm(l.stats['pre.variance']),
     num(l.theory.preVariance),
+    l.theory.preVarianceBand === null ? '-' : `${num(l.theory.preVarianceBand[0])} … ${num(l.theory.preVarianceBand[1])}`,
     pm(l.stats['pre.mean']),
     pm(l.stats['post.variance']),
     pm(l.stats['post.mean']),
