@@ -1,7 +1,8 @@
 /**
  * The perf benchmark's network: a plain ReLU CNN of `depth` 3×3 'same' convs (with bias) of `width`
  * channels on H×W×C input, then global average pool and a dense softmax head, trained by plain SGD.
- * Built from tf ops (fused conv+bias+ReLU forward), so the step is what tfjs itself does per batch.
+ * Built from tf ops: tf.fused.conv2d with bias and ReLU, which tfjs runs unfused (conv, bias add, ReLU)
+ * under a gradient tape, exactly as a tf.layers Conv2D does, so the step costs what training costs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../core/rng.ts';
