@@ -1,6 +1,8 @@
 // Whole-model check: the reference model and src/model's tfjs model with the same weights agree on every
 // layer's pre/post activation, the loss, every parameter gradient and the weights after 3 SGD steps.
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { builtinWasmMaxPoolGrad } from '../src/backend/wasm-maxpool-grad.ts';
 import { readyBackend } from '../src/backend/index.ts';
 import { MODEL_CASES, checkModel } from '../src/check/model-check.ts';
 
@@ -26,6 +28,27 @@ describe.each(['cpu', 'wasm'] as const)('whole model on %s', (backend) => {
 });
 
 describe('whole-model check has teeth', () => {
+  it('residual5-tanh on wasm with tfjs\'s built-in MaxPoolGrad swapped back in: gradients fail, forward passes', async () => {
+    const b = await readyBackend('wasm');
+    expect(b.kernels).toContain('MaxPoolGrad');
+    const builtin = builtinWasmMaxPoolGrad()!;
+    const ours = tf.getKernel('MaxPoolGrad', 'wasm')!;
+    const m = MODEL_CASES.find((c) => c.name === 'residual5-tanh')!;
+    let rows;
+    tf.unregisterKernel('MaxPoolGrad', 'wasm');
+    tf.registerKernel(builtin);
+    try {
+      rows = checkModel(m, 'wasm');
+    } finally {
+      tf.unregisterKernel('MaxPoolGrad', 'wasm');
+      tf.registerKernel(ours);
+    }
+    for (const r of rows.filter((x) => x.op.endsWith('.pre') || x.op.endsWith('.post') || x.op.endsWith('.loss'))) expect(r.verdict).toBe('pass');
+    expect(rows.filter((x) => x.op.endsWith('.grad') && x.verdict === 'fail').length).toBeGreaterThan(0);
+    // and with ours back, the same case passes
+    for (const r of checkModel(m, 'wasm')) expect(r.verdict, `${r.op} ${r.case}`).toBe('pass');
+  });
+
   it('plain12 on cpu with one conv5 kernel entry off by 1% on the tfjs side fails from conv5 on', async () => {
     await readyBackend('cpu');
     const m = MODEL_CASES.find((c) => c.name === 'plain12')!;

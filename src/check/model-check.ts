@@ -49,6 +49,19 @@ export const MODEL_CASES: ModelCase[] = [
     steps: 3,
   },
   {
+    // residual without batch-norm, tanh into max-pools: all-negative windows reach MaxPoolGrad
+    name: 'residual5-tanh',
+    arch: {
+      kind: 'residual', depth: 5, width: 5, kernel: 3, padding: 'same', bias: true,
+      downsample: { at: [1, 3], mode: 'maxpool' }, head: 'gap-dense', classes: 4,
+    },
+    input: { height: 8, width: 8, channels: 2 },
+    activation: { name: 'tanh' },
+    batch: 3,
+    lr: 0.1,
+    steps: 3,
+  },
+  {
     // batch-norm after biased convs (whose true gradient is 0), avg-pool, a smooth activation
     name: 'batchnorm5-tanh',
     arch: {
