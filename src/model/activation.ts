@@ -22,8 +22,9 @@ export class ScaledElu extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      // tf.elu is eˣ−1 on the negative side; scaling it by α there and keeping x elsewhere.
-      return tf.where(tf.greater(x, 0), x, tf.mul(tf.elu(x), this.alpha));
+      // α·elu(x) + (1−α)·relu(x) is x for x > 0 and α(eˣ−1) below; unlike tf.where(tf.greater(…)),
+      // every op here has a gradient in tfjs 4.22.
+      return tf.add(tf.mul(tf.elu(x), this.alpha), tf.mul(tf.relu(x), 1 - this.alpha));
     });
   }
   override computeOutputShape(shape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
