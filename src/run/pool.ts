@@ -17,7 +17,12 @@ export interface PoolOptions {
 
 export type PoolOutcome<T> =
   | { ok: true; value: T }
-  | { ok: false; error: { message: string; stack: string | null; kind: 'exception' | 'worker-crash' } };
+  | { ok: false; error: { message: string; stack: string | null; kind: 'exception' | 'worker-crash' | 'timeout' } };
+
+export interface RunOptions {
+  /** abort the task after this long: its worker is terminated (and replaced) and the outcome is a timeout */
+  timeoutMs?: number;
+}
 
 export class WorkerPool {
   private readonly piscina: Piscina;
@@ -35,12 +40,17 @@ export class WorkerPool {
   }
 
   /** Runs one task; never rejects: failures come back as { ok: false }. */
-  async run<T>(task: WorkerTask): Promise<PoolOutcome<T>> {
+  async run<T>(task: WorkerTask, opts: RunOptions = {}): Promise<PoolOutcome<T>> {
     const env: WorkerEnvelope = { backend: this.opts.backend, threads: this.opts.threads ?? 1, task };
+    const signal = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : null;
     try {
-      return { ok: true, value: (await this.piscina.run(env)) as T };
+      return { ok: true, value: (await this.piscina.run(env, { signal })) as T };
     } catch (e) {
       const err = e as Error;
+      if (signal?.aborted === true) {
+        const message = `timed out after ${(opts.timeoutMs ?? 0) / 1000} s; its worker was stopped`;
+        return { ok: false, error: { message, stack: null, kind: 'timeout' } };
+      }
       const crashed = /worker.*(exit|terminat)|exited/i.test(err.message);
       return { ok: false, error: { message: err.message, stack: err.stack ?? null, kind: crashed ? 'worker-crash' : 'exception' } };
     }

@@ -38,6 +38,8 @@ export interface RunSuiteOptions {
   backend: BackendChoice;
   dataDir: string;
   progress: ProgressMode;
+  /** per-run limit; a run past it is stopped and recorded as failed (kind 'timeout') */
+  timeoutMs?: number;
   /** where log lines go (default stdout) */
   log?: (line: string) => void;
   /**
@@ -146,7 +148,11 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
 
     const exec: Executor =
       opts.executor ??
-      ((spec) => pool!.run<RunRecord>({ kind: 'run', spec, suiteHash: loaded.hash, dataDir: opts.dataDir }));
+      ((spec) =>
+        pool!.run<RunRecord>(
+          { kind: 'run', spec, suiteHash: loaded.hash, dataDir: opts.dataDir },
+          opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {},
+        ));
     const counts: RunSuiteResult['counts'] = { ok: 0, stalled: 0, diverged: 0, failed: 0 };
     const progress = makeProgress(opts.progress, log);
     progress.start(pending.length, slice.length - pending.length);

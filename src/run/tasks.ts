@@ -8,7 +8,7 @@ import type { DataSpec, InputSpec, RunSpec } from '../core/types.ts';
 
 export type WorkerTask =
   /** smoke/health task: echoes the backend the worker readied */
-  | { kind: 'ping'; crash?: 'throw' | 'exit' }
+  | { kind: 'ping'; crash?: 'throw' | 'exit'; delayMs?: number }
   /** one run of a plan → its RunRecord (src/run/execute.ts) */
   | { kind: 'run'; spec: RunSpec; suiteHash: string; dataDir: string }
   /** a few images of a data set for DIR/samples.json */
@@ -22,6 +22,8 @@ export const TASK_HANDLERS: { [K in WorkerTask['kind']]: Handler<K> } = {
   ping: async (task, backend) => {
     if (task.crash === 'throw') throw new Error('ping: asked to throw');
     if (task.crash === 'exit') process.exit(3);
+    // a busy wait, like a long run: the thread does not yield (tests of --timeout)
+    if (task.delayMs !== undefined) for (const end = Date.now() + task.delayMs; Date.now() < end; );
     return { backend: backend.name, detail: backend.detail, threads: backend.threads, kernels: backend.kernels, pid: process.pid };
   },
   run: async (task, backend) => {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { inputError } from '../../core/errors.ts';
 import { backendFlag, defaultJobs, jobsFlag, parseBackend, parseJobs } from '../options.ts';
 import type { BackendChoice } from '../../core/types.ts';
 import { loadSuite } from '../../suite/index.ts';
@@ -16,7 +17,16 @@ interface RunArgs {
   resume: boolean;
   quick: boolean;
   force: boolean;
+  timeout?: string;
   'data-dir'?: string;
+}
+
+/** --timeout SECONDS: a positive number, or absent for no limit. */
+export function parseTimeout(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0)) throw inputError({ flag: 'timeout', expected: 'seconds > 0', got: v });
+  return n * 1000;
 }
 
 /** tfjs-node uses every core itself; several workers would only fight over them. */
@@ -51,6 +61,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   const backend = parseBackend(args.backend);
   const jobs = jobsFor(backend, parseJobs(args.jobs));
   const shard = parseShard(args.shard);
+  const timeoutMs = parseTimeout(args.timeout);
   const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force });
   const { resolveDataDir } = await import('../../data/index.ts');
   const out = args.out ?? defaultOutDir(loaded.plan.name, loaded.plan.quick);
@@ -58,7 +69,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   process.stdout.write(
     `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n} takes ${shardSlice(loaded.plan.runs, shard).length}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
   );
-  const result = await runSuite(loaded, { out, shard, resume: args.resume, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress });
+  const result = await runSuite(loaded, { out, shard, resume: args.resume, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   process.stdout.write(summaryLine(result) + '\n');
   return result;
 }
@@ -76,6 +87,7 @@ export const runOptions = {
   resume: { type: 'boolean', default: true, describe: 'skip runs already recorded in DIR/runs.jsonl (--no-resume starts afresh)' },
   quick: { type: 'boolean', default: false, describe: 'a shrunk smoke run: ≤ 2 seeds, depth ≤ 10, width ≤ 16, ≤ 20 steps' },
   force: { type: 'boolean', default: false, describe: 'allow absurd depths (≥ 10000)' },
+  timeout: { type: 'string', describe: 'seconds one run may take; past it the run is stopped and recorded as failed (timeout)' },
   'data-dir': { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' },
 } as const;
 
