@@ -7,6 +7,11 @@ import { InputError } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
 export async function main(argv: string[]): Promise<void> {
+  // `initbench … | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   let exitCode = 0;
   const cli = yargs(argv)
     .scriptName('initbench')
