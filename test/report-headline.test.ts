@@ -100,3 +100,27 @@ describe('headline edge cases', () => {
     expect(headline(recs).claims).toEqual([]);
   });
 });
+
+describe('headline rows keep probe-only and trained settings apart', () => {
+  it('a probe-only setting gets no accuracy from a trained setting of the same init and depth', () => {
+    const recs = synthRecords({ train: true, seeds: 2 }).records.filter((r) => r.status !== 'failed');
+    const trained = recs.find((r) => r.spec.train !== null)!;
+    // The same init and depth as a trained run, but a different width and no training.
+    const probed = recs.find((r) => r.probe !== null)!;
+    const probeOnly: RunRecord[] = [0, 1].map((repeat) => ({
+      ...probed,
+      status: 'ok',
+      train: null,
+      spec: { ...trained.spec, id: `probe-only-${repeat}`, repeat, train: null, data: null, arch: { ...trained.spec.arch, width: trained.spec.arch.width * 2 } },
+    }) as RunRecord);
+    expect(probeOnly.length).toBeGreaterThan(0);
+    const rows = headline([...recs, ...probeOnly]).rows;
+    const wide = rows.filter((r) => r.setting.includes(`width ${trained.spec.arch.width * 2}`));
+    expect(wide.length).toBeGreaterThan(0);
+    for (const r of wide) {
+      expect(r.finalAccuracy).toBeNull();
+      expect(r.outcome).toMatch(/seeds?$/);
+      expect(r.setting).not.toMatch(/·\s+·/);
+    }
+  });
+});

@@ -129,9 +129,10 @@ export function headline(records: readonly RunRecord[]): Headline {
   const sentences = [...probes.map(probeSentence), ...trainingSentences(cells)];
   const failed = records.filter((r) => r.status === 'failed');
   if (failed.length > 0) sentences.push(`${failed.length} of ${records.length} runs failed (listed under "Failed runs").`);
-  const cellAt = new Map(cells.map((c) => [`${c.init}\u0000${c.depth}`, c]));
+  // A probe row carries training numbers only when the very same runs were trained.
+  const cellAt = new Map(cells.map((c) => [c.key, c]));
   const rows: HeadlineRow[] = probes.map((p) => {
-    const c = cellAt.get(`${p.init}\u0000${p.depth}`);
+    const c = cellAt.get(p.key);
     return {
       setting: `${p.init} + ${p.activation}${p.panel === 'all runs' ? '' : ` · ${p.panel}`}`,
       depth: p.depth,
@@ -143,8 +144,9 @@ export function headline(records: readonly RunRecord[]): Headline {
     };
   });
   // Trained settings without a probe still get a row.
+  const probed = new Set(probes.map((p) => p.key));
   for (const c of cells) {
-    if (rows.some((r) => r.setting.startsWith(`${c.init} +`) && r.depth === c.depth)) continue;
+    if (probed.has(c.key)) continue;
     rows.push({ setting: `${c.init}${c.panel === 'all runs' ? '' : ` · ${c.panel}`}`, depth: c.depth, perLayerRatio: null, theoryPerLayerRatio: null, lastOverFirst: null, finalAccuracy: c.accuracy, outcome: outcome(c) });
   }
   return { sentences, claims: claims(probes), rows };

@@ -86,6 +86,12 @@ export function coordinates(spec: RunSpec): Record<Axis, string> {
   };
 }
 
+/** Identifies one setting at one depth across seeds: the spec without its per-run fields. */
+export function settingKey(spec: RunSpec): string {
+  const { id: _id, seed: _seed, repeat: _repeat, ...rest } = spec;
+  return JSON.stringify(rest);
+}
+
 /** The axes whose value differs across these specs. */
 export function varyingAxes(specs: readonly RunSpec[]): Axis[] {
   if (specs.length === 0) return [];
@@ -98,7 +104,8 @@ export function panelLabeler(specs: readonly RunSpec[], exclude: readonly Axis[]
   const axes = varyingAxes(specs).filter((a) => !exclude.includes(a));
   return (spec) => {
     const c = coordinates(spec);
-    const s = axes.map((a) => c[a]).join(' · ');
+    // Untrained runs have no lr/batch/steps: leave those out rather than print empty cells.
+    const s = axes.map((a) => c[a]).filter((v) => v !== '').join(' · ');
     return s === '' ? 'all runs' : s;
   };
 }
@@ -308,6 +315,8 @@ export interface TrainCell {
   chance: number;
   /** the text in the cell, e.g. "0.86" or "0.10\nstalled 3/3" */
   label: string;
+  /** settingKey of the runs in the cell */
+  key: string;
 }
 
 export function trainabilityRows(records: readonly RunRecord[]): TrainCell[] {
@@ -328,7 +337,7 @@ export function trainabilityRows(records: readonly RunRecord[]): TrainCell[] {
     const c = { ok: count('ok'), stalled: count('stalled'), diverged: count('diverged'), failed: count('failed') };
     const marks = (['stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${n}`);
     const text = acc === null ? marks.join('\n') : [acc.toFixed(2), marks.join(' · ')].filter((t) => t !== '').join('\n');
-    cells.push({ panel: panel(first.spec), init: label(first.spec), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text });
+    cells.push({ panel: panel(first.spec), init: label(first.spec), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text, key: settingKey(first.spec) });
   }
   return cells;
 }
@@ -351,6 +360,8 @@ export interface ProbeSummaryRow {
   /** pre-activation variance of the last conv layer (median over seeds) and the theory's finite-width band there */
   lastVariance: number | null;
   lastBand: [number, number] | null;
+  /** settingKey of the deepest runs summarised */
+  key: string;
 }
 
 /**
@@ -405,6 +416,7 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
       paddingFactor: paddingFactor(first.spec, first.probe.layers),
       lastVariance: s((r) => lastOf(r)?.pre.variance ?? null),
       lastBand: lastConv?.theory.preVarianceBand ?? null,
+      key: settingKey(first.spec),
     });
   }
   // The main comparison first: the panel with the most settings, ReLU then tanh, then the rest.
