@@ -74,6 +74,19 @@ export const MODEL_CASES: ModelCase[] = [
     lr: 0.1,
     steps: 3,
   },
+  {
+    // elu with α ≠ 1: tfjs's ELU layer only takes α = 1, so src/model builds its own layer
+    name: 'batchnorm4-elu-a05',
+    arch: {
+      kind: 'batchnorm', depth: 4, width: 4, kernel: 3, padding: 'same', bias: true,
+      downsample: { at: [2], mode: 'maxpool' }, head: 'gap-dense', classes: 3,
+    },
+    input: { height: 6, width: 6, channels: 2 },
+    activation: { name: 'elu', alpha: 0.5 },
+    batch: 3,
+    lr: 0.1,
+    steps: 3,
+  },
 ];
 
 /**
