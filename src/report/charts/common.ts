@@ -49,11 +49,33 @@ export function facetOrLayer(opts: {
   }
   return {
     ...base,
-    facet: { field: 'panel', type: 'nominal', title: null, sort: [...opts.panels], header: { labelFontSize: 12, labelFontWeight: 'bold' } },
+    facet: {
+      field: 'panel', type: 'nominal', title: null, sort: [...opts.panels],
+      // Long panel labels ("relu · width 32 · no bias · input 32×32×3 …") would set the column width;
+      // wrap them at the ' · ' separators into lines no wider than the plot instead.
+      header: { labelFontSize: 12, labelFontWeight: 'bold', labelExpr: panelLabelExpr(opts.panels, Math.max(24, Math.floor(width / 7))) },
+    },
     columns: Math.min(opts.columns ?? 3, opts.panels.length),
     spec: { width, height, layer: opts.layer },
     ...(opts.resolve !== undefined ? { resolve: opts.resolve } : {}),
   } as unknown as TopLevelSpec;
+}
+
+/** Greedy wrap of a ' · '-separated panel label into lines of at most `chars` characters. */
+export function wrapPanelLabel(label: string, chars: number): string[] {
+  const lines: string[] = [];
+  for (const part of label.split(' · ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + 3 + part.length <= chars) lines[lines.length - 1] = `${last} · ${part}`;
+    else lines.push(part);
+  }
+  return lines;
+}
+
+/** A vega expression mapping each panel to its wrapped lines (an array label is drawn as lines). */
+function panelLabelExpr(panels: readonly string[], chars: number): string {
+  const table = Object.fromEntries(panels.map((p) => [p, wrapPanelLabel(p, chars)]));
+  return `${JSON.stringify(table)}[datum.value]`;
 }
 
 /** Tooltip number formats. */
