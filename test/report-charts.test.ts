@@ -157,3 +157,15 @@ describe('renderers', () => {
     expect(png.length).toBeGreaterThan(20_000);
   });
 });
+
+describe('facet labels', () => {
+  it('wrap at the " · " separators into lines of at most the given width, keeping every part', async () => {
+    const { wrapPanelLabel } = await import('../src/report/charts/common.ts');
+    const label = 'relu · width 32 · no downsampling · no bias · input 32×32×3 · probe gaussian σ=1 n=8';
+    const lines = wrapPanelLabel(label, 37);
+    expect(lines).toEqual(['relu · width 32 · no downsampling', 'no bias · input 32×32×3', 'probe gaussian σ=1 n=8']);
+    expect(lines.join(' · ')).toBe(label);
+    // a single part longer than the width stays whole on its own line
+    expect(wrapPanelLabel('a-very-long-single-part · b', 5)).toEqual(['a-very-long-single-part', 'b']);
+  });
+});
