@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { backendFlag, jobsFlag } from '../options.ts';
+import path from 'node:path';
 import { runFromArgs } from './run.ts';
+import { auditAllAndWrite } from './init-stats.ts';
+import { checkAndWrite } from './check.ts';
 
 /** The shipped default suite, wherever initbench is run from. */
 export const DEFAULT_SUITE = fileURLToPath(new URL('../../../suites/default.json', import.meta.url));
@@ -13,6 +16,7 @@ interface BenchArgs {
   quick: boolean;
   resume: boolean;
   'data-dir'?: string;
+  audit: boolean;
 }
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
@@ -26,14 +30,28 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       quick: { type: 'boolean', default: false, describe: 'a shrunk smoke run of the default suite' },
       resume: { type: 'boolean', default: true, describe: 'skip runs already recorded (--no-resume reruns all)' },
       'data-dir': { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' },
+      audit: { type: 'boolean', default: true, describe: 'also audit every initializer and cross-check the reference vs tfjs for the report (--no-audit skips, ~12 s)' },
     }) as never,
   handler: async (args) => {
     const t0 = Date.now();
     const r = await runFromArgs({ ...args, suite: DEFAULT_SUITE, shard: undefined, force: false });
+    // The report's initializer audit and cross-check table read these files beside the suite's dir.
+    const root = path.dirname(path.resolve(r.out));
+    let checkFailed = 0;
+    if (args.audit) {
+      const t1 = Date.now();
+      const audit = await auditAllAndWrite({ out: path.join(root, 'init-stats', 'init-stats.json') });
+      const dev = audit.rows.filter((x) => x.verdict === 'deviates').map((x) => `${x.init} ×${x.ratio.toFixed(3)}`);
+      process.stdout.write(`init-stats: ${audit.rows.length} initializers audited in ${((Date.now() - t1) / 1000).toFixed(1)} s; deviating from nominal: ${dev.join(', ') || 'none'}\n`);
+      const t2 = Date.now();
+      const { report } = await checkAndWrite({ backends: 'all', out: path.join(root, 'check', 'check.json') });
+      checkFailed = report.failed;
+      process.stdout.write(`check: ${report.passed} passed, ${report.failed} failed (reference vs tfjs) in ${((Date.now() - t2) / 1000).toFixed(1)} s\n`);
+    }
     const { writeReport, terminalSummary } = await import('../../report/index.ts');
     const rep = await writeReport(r.out);
     process.stdout.write(terminalSummary(rep) + '\n');
     process.stdout.write(`bench: ${((Date.now() - t0) / 1000).toFixed(1)} s in all; report: ${rep.html}\n`);
-    if (r.counts.failed > 0) process.exitCode = 1;
+    if (r.counts.failed > 0 || checkFailed > 0) process.exitCode = 1;
   },
 };

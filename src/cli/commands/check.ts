@@ -56,6 +56,17 @@ function summary(rows: CheckRow[], wallMs: number): string {
   return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped in ${(wallMs / 1000).toFixed(1)}s`;
 }
 
+/** Runs the reference-vs-tfjs check on `backends` and writes its CheckReport to `out` (for the report). */
+export async function checkAndWrite(opts: { backends: BackendName[] | 'all'; out: string; progress?: (line: string) => void }): Promise<{ run: Awaited<ReturnType<typeof runChecks>>; report: CheckReport }> {
+  const run = await runChecks({ backends: opts.backends, progress: opts.progress });
+  const c = counts(run.rows);
+  const first = run.backends[0];
+  const env = captureEnvironment(first !== undefined ? { name: first.name, detail: run.backends.map((b) => b.detail).join('; ') } : { name: 'cpu', detail: 'no tfjs backend loaded' });
+  const report: CheckReport = { formatVersion: 1, environment: env, rows: run.rows, passed: c.passed, failed: c.failed };
+  writeJson(opts.out, report);
+  return { run, report };
+}
+
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check',
   describe: 'cross-check the float64 reference against tfjs on every backend (or --impl: your own module)',
@@ -97,12 +108,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
 
     const backends = parseCheckBackends(args.backend);
     const progress = args.json ? undefined : (line: string) => process.stderr.write(`  ${line}\n`);
-    const run = await runChecks({ backends, progress });
+    const { run, report } = await checkAndWrite({ backends, progress, out: args.out ?? DEFAULT_CHECK_OUT });
     const c = counts(run.rows);
-    const first = run.backends[0];
-    const env = captureEnvironment(first !== undefined ? { name: first.name, detail: run.backends.map((b) => b.detail).join('; ') } : { name: 'cpu', detail: 'no tfjs backend loaded' });
-    const report: CheckReport = { formatVersion: 1, environment: env, rows: run.rows, passed: c.passed, failed: c.failed };
-    writeJson(args.out ?? DEFAULT_CHECK_OUT, report);
     if (args.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     } else {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import type { ActivationName, ActivationSpec, InitAuditRow, InitSpec } from '../../core/types.ts';
+import type { ActivationName, ActivationSpec, BackendChoice, InitAuditRow, InitSpec } from '../../core/types.ts';
 import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
 import { readyBackend } from '../../backend/index.ts';
 import { ACTIVATION_NAMES, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
@@ -100,6 +100,26 @@ function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
+}
+
+/** Audits every initializer (ours and tfjs's) on `shape` and writes the rows to `out` (for the report). */
+export async function auditAllAndWrite(opts: { out: string; shape?: number[]; seed?: number; backend?: BackendChoice }): Promise<{ rows: InitAuditRow[]; skipped: string[] }> {
+  const shape = opts.shape ?? [3, 3, 64, 64];
+  const activation: ActivationSpec = { name: 'relu' };
+  await readyBackend(opts.backend ?? 'auto');
+  const rows: InitAuditRow[] = [];
+  const skipped: string[] = [];
+  for (const name of INITIALIZER_NAMES) {
+    const spec = normalizeInitSpec(name, { flags: true });
+    try {
+      rows.push(quietTfjsWarnings(() => auditInitializer(spec, shape, { samples: defaultSamples(spec, shape), activation, seed: opts.seed ?? 1 })));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      skipped.push(`${spec.name}: ${e.message}`);
+    }
+  }
+  writeAtomic(opts.out, JSON.stringify(rows, null, 2) + '\n');
+  return { rows, skipped };
 }
 
 export const initStatsCommand: CommandModule<object, Args> = {
