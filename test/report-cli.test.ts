@@ -40,7 +40,7 @@ describe('writeReport', () => {
     for (const v of ['vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js']) expect(html).toContain(`/* ${v} */`);
     expect(html.match(/<script/g)).toHaveLength(5);
     // headline in words, computed: Xavier+ReLU ≈ ×0.46 per layer (½ × padding 0.92), He holds
-    expect(r.headline[1]).toMatch(/^xavier-normal \+ relu: variance × 0\.46 per layer \(theory 0\.46 = 0\.50 mean-field × padding 0\.92\); after 30 layers 1\.\de-10 of layer 1's variance\.$/);
+    expect(r.headline[1]).toMatch(/^xavier-normal \+ relu: variance × 0\.46 per layer \(theory 0\.46 with zero padding, which alone keeps × 0\.92 of the taps\); after 30 layers 1\.\de-10 of layer 1's variance\.$/);
     expect(r.headline).toContain('Training, depth 30: final held-out accuracy he-normal 82% (ok 3/3); xavier-normal 9% (stalled 2/3, diverged 1/3); chance 10%.');
     expect(html).toContain('ReLU halves the variance per layer');
     expect(html).toContain('<h2>Failed runs (1)</h2>');

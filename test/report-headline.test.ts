@@ -12,7 +12,7 @@ describe('headline', () => {
 
   it('one sentence per initializer × activation at its deepest net, then the failures', () => {
     expect(h.sentences).toHaveLength(8 + 1);
-    expect(h.sentences[0]).toMatch(/^he-normal \+ relu: variance × 0\.92 per layer \(theory 0\.92 = 1\.00 mean-field × padding 0\.92\); after 30 layers 0\.0\d+ of layer 1's variance\.$/);
+    expect(h.sentences[0]).toMatch(/^he-normal \+ relu: variance × 0\.92 per layer \(theory 0\.92 with zero padding, which alone keeps × 0\.92 of the taps\); after 30 layers 0\.0\d+ of layer 1's variance\.$/);
     expect(h.sentences.at(-1)).toBe('1 of 49 runs failed (listed under "Failed runs").');
   });
 

@@ -41,7 +41,9 @@ function probeSentence(r: ProbeSummaryRow): string {
   let theory = '';
   if (r.theoryPerLayerRatio !== null) {
     theory = pad !== null
-      ? ` (theory ${fr(r.theoryPerLayerRatio)} = ${fr(r.theoryPerLayerRatio / pad)} mean-field × padding ${fr(pad)})`
+      // The theory's padding model also tracks spatial correlation, so theory / tap fraction is not its
+      // mean-field part: give the tap fraction beside it rather than as a factor of it.
+      ? ` (theory ${fr(r.theoryPerLayerRatio)} with zero padding, which alone keeps × ${fr(pad)} of the taps)`
       : ` (theory ${fr(r.theoryPerLayerRatio)})`;
   }
   const after = r.lastOverFirst === null ? '' : `; after ${r.depth} layers ${fmt(r.lastOverFirst)} of layer 1's variance`;
