@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readyBackend } from '../src/backend/index.ts';
 import type { DataSpec, InputSpec, RunSpec, TrainSpec } from '../src/core/types.ts';
 import { loadData } from '../src/data/index.ts';
-import { lrAt, makeOptimizer, stallThreshold, trainRun } from '../src/train/index.ts';
+import { evaluate, lrAt, makeOptimizer, stallThreshold, trainRun } from '../src/train/index.ts';
 
 // wasm (single thread, deterministic); the same-seed check on the pure-JS cpu backend is in train-cpu.test.ts
 beforeAll(async () => {
@@ -193,6 +193,22 @@ describe('trainRun', () => {
     expect(out.train.stepsToTarget).toBe(0);
     expect(out.train.timeToTargetMs).toBe(0);
     expect(out.train.imagesPerSec).toBeGreaterThan(0);
+    model.dispose();
+    data.dispose();
+  });
+  it('an eval at step s measures the model after s updates: step 0 is the initial model, step 6 ≠ step 7', async () => {
+    const data = await loadData(synth(64, 32), input, 13, { dataDir: 'data' });
+    const model = smallNet(13, 4);
+    const atInit = await evaluate(model, data, false);
+    const initNorms = model.trainableWeights.map((w) => Math.hypot(...w.read().dataSync()));
+    const out = await trainRun(runSpec({ optimizer: 'sgd', lr: 0.05, steps: 7, evalEvery: 3 }, synth(64, 32)), { model }, data);
+    const [e0, , e6, e7] = out.train.evals;
+    expect(out.train.evals.map((e) => e.step)).toEqual([0, 3, 6, 7]);
+    expect([e0!.accuracy, e0!.loss]).toEqual([atInit.accuracy, atInit.loss]);
+    e0!.weightNorms.forEach((n, i) => expect(n).toBeCloseTo(initNorms[i]!, 4));
+    // step 6 → 7 is one update (the last step only measures), so the two evals differ
+    expect(e7!.loss).not.toBe(e6!.loss);
+    expect(e7!.weightNorms).not.toEqual(e6!.weightNorms);
     model.dispose();
     data.dispose();
   });

@@ -149,30 +149,32 @@ export async function trainRun(
       }
       if (!last && Number.isFinite(loss)) losses.push({ step, loss });
 
-      let gradNorms: number[] = [];
+      // The eval measures the state of `step`, so it runs before this step's update; its time is not training time.
+      let ev: EvalPoint | null = null;
+      let evalMs = 0;
       if (isEval && bad === null) {
-        const norms = tf.tidy(() => tf.stack(gradList.map((g) => tf.norm(g))));
-        gradNorms = Array.from((await norms.data()) as Float32Array);
+        const e0 = performance.now();
+        const norms = tf.tidy(() => tf.stack([...gradList.map((g) => tf.norm(g)), ...vars.map((v) => tf.norm(v))]));
+        const nv = Array.from((await norms.data()) as Float32Array);
         norms.dispose();
+        const m = await evaluate(model, data, bn);
+        ev = { step, accuracy: m.accuracy, loss: m.loss, gradNorms: nv.slice(0, vars.length), weightNorms: nv.slice(vars.length) };
+        evalMs = performance.now() - e0;
       }
       if (bad === null && !last) opt.apply(params, gradList, lrAt(step, t), step);
       value.dispose();
       for (const g of gradList) g.dispose();
       x.dispose();
       y.dispose();
-      if (!last) trainMs += performance.now() - s0;
+      if (!last) trainMs += performance.now() - s0 - evalMs;
       if (bad !== null) {
         diverged = { atStep: step, reason: `diverged: ${bad} (lr ${lrAt(step, t)}, ${t.optimizer})` };
         break;
       }
       hooks.onStep?.(step, loss);
 
-      if (isEval) {
-        const weightNorms = tf.tidy(() => tf.stack(vars.map((v) => tf.norm(v))));
-        const wn = Array.from((await weightNorms.data()) as Float32Array);
-        weightNorms.dispose();
-        const ev = await evaluate(model, data, bn);
-        evals.push({ step, accuracy: ev.accuracy, loss: ev.loss, gradNorms, weightNorms: wn });
+      if (ev !== null) {
+        evals.push(ev);
         if (stepsToTarget === null && ev.accuracy >= t.targetAccuracy) {
           stepsToTarget = step;
           timeToTargetMs = msAtState;
