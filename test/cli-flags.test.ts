@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseBackendList, parseCount } from '../src/cli/commands/perf.ts';
+import { parseTimeout } from '../src/cli/commands/run.ts';
 import { InputError } from '../src/core/errors.ts';
 
 const BIN = fileURLToPath(new URL('../bin/initbench.js', import.meta.url));
@@ -73,5 +74,19 @@ describe('perf flag parsers', () => {
     expect(parseCount('reps', '7', 5)).toBe(7);
     expect(() => parseCount('reps', '3', 5)).toThrow(/^--reps: expected a whole number ≥ 5, got "3"$/);
     expect(() => parseCount('warmup', '1.5', 1)).toThrow(/^--warmup: expected a whole number ≥ 1, got "1.5"$/);
+  });
+});
+
+describe('run --timeout', () => {
+  it('whole milliseconds, since AbortSignal.timeout refuses fractions', () => {
+    expect(parseTimeout('1.2345')).toBe(1235);
+    expect(parseTimeout('0.0001')).toBe(1);
+    expect(parseTimeout('90')).toBe(90_000);
+    expect(parseTimeout(undefined)).toBeUndefined();
+  });
+  it('past what a Node timer holds (it would fire after 1 ms), or not > 0, names the flag', () => {
+    for (const bad of ['3600000', '0', 'ten', '-5']) {
+      expect(() => parseTimeout(bad)).toThrow(/^--timeout: expected seconds > 0 and ≤ 2147483 \(about 24 days\), got /);
+    }
   });
 });

@@ -21,12 +21,18 @@ interface RunArgs {
   'data-dir'?: string;
 }
 
-/** --timeout SECONDS: a positive number, or absent for no limit. */
+/** Node timers hold at most 2³¹−1 ms (~24.8 days); a longer AbortSignal.timeout fires after 1 ms. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** --timeout SECONDS: a positive number, or absent for no limit → whole milliseconds (AbortSignal.timeout takes no fractions). */
 export function parseTimeout(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
-  if (!(n > 0)) throw inputError({ flag: 'timeout', expected: 'seconds > 0', got: v });
-  return n * 1000;
+  const ms = Math.ceil(n * 1000);
+  if (!(n > 0) || !(ms <= MAX_TIMEOUT_MS)) {
+    throw inputError({ flag: 'timeout', expected: `seconds > 0 and ≤ ${Math.floor(MAX_TIMEOUT_MS / 1000)} (about 24 days)`, got: v });
+  }
+  return ms;
 }
 
 /** tfjs-node uses every core itself; several workers would only fight over them. */
