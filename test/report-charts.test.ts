@@ -104,6 +104,14 @@ describe('training charts', () => {
     expect(flagged).toBe(3); // he-22 (failed 1/4), xavier-22, xavier-30
     expect(counts).toEqual({ rect: 4 + flagged, text: 4 });
   });
+
+  it('runs that differ only in a setting outside the old axes (lr schedule) get their own cells, not pooled as seeds', () => {
+    const cosine = trained.map((r) => ({ ...r, id: `${r.id}-cos`, spec: { ...r.spec, id: `${r.spec.id}-cos`, train: { ...r.spec.train!, schedule: { kind: 'cosine' as const } } } }));
+    const cells = R.trainabilityRows([...trained, ...cosine]);
+    expect(cells).toHaveLength(8);
+    expect(new Set(cells.map((c) => c.panel))).toEqual(new Set(['constant lr', 'cosine lr']));
+    expect(Math.max(...cells.map((c) => c.runs))).toBe(Math.max(...R.trainabilityRows(trained).map((c) => c.runs)));
+  });
 });
 
 describe('side charts', () => {

@@ -9,10 +9,14 @@
 import type { LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
 import { finite, groupBy, median, minMax } from './util.ts';
 
-/** Axes in display order; `init` and `seed` are never facets. */
+/**
+ * Axes in display order; `init` and `seed` are never facets. Together they cover every field of a
+ * RunSpec but id, seed and repeat, so runs of different settings never share a panel as if seeds.
+ */
 const AXES = [
-  'activation', 'arch', 'depth', 'width', 'kernel', 'padding', 'downsample', 'bias', 'input', 'probe', 'data',
-  'optimizer', 'lr', 'batch', 'steps',
+  'activation', 'arch', 'depth', 'width', 'kernel', 'padding', 'downsample', 'bias', 'head', 'classes', 'input',
+  'probe', 'probeAt', 'data', 'dataDetail', 'optimizer', 'lr', 'batch', 'steps', 'schedule', 'momentum',
+  'weightDecay', 'warmup', 'evalEvery', 'target',
 ] as const;
 export type Axis = (typeof AXES)[number];
 
@@ -66,6 +70,7 @@ export function dataLabel(spec: RunSpec): string {
 /** The matrix coordinates of a run as short labels ("depth 30", "width 64"). */
 export function coordinates(spec: RunSpec): Record<Axis, string> {
   const a = spec.arch;
+  const d = spec.data;
   const t = spec.train;
   return {
     activation: activationLabel(spec),
@@ -76,13 +81,23 @@ export function coordinates(spec: RunSpec): Record<Axis, string> {
     padding: `padding ${a.padding}`,
     downsample: a.downsample.at.length === 0 ? 'no downsampling' : `${a.downsample.mode} at ${a.downsample.at.join(',')}`,
     bias: a.bias ? 'bias' : 'no bias',
+    head: `head ${a.head}`,
+    classes: `${a.classes} classes`,
     input: `input ${spec.input.height}×${spec.input.width}×${spec.input.channels}`,
     probe: spec.probe === null ? 'no probe' : `probe ${spec.probe.source} σ=${spec.probe.inputStd} n=${spec.probe.batch}`,
+    probeAt: spec.probe === null ? '' : spec.probe.atSteps.length === 0 ? 'probed at init' : `probed also at ${spec.probe.atSteps.join(',')}`,
     data: dataLabel(spec),
+    dataDetail: d === null ? '' : d.kind === 'synthetic' ? `${d.trainSize}/${d.testSize} examples` : d.augment ? 'augmented' : 'not augmented',
     optimizer: t === null ? 'no training' : t.optimizer,
     lr: t === null ? '' : `lr ${t.lr}`,
     batch: t === null ? '' : `batch ${t.batchSize}`,
     steps: t === null ? '' : `${t.steps} steps`,
+    schedule: t === null ? '' : t.schedule.kind === 'step' ? `lr ×${t.schedule.factor} every ${t.schedule.every}` : `${t.schedule.kind} lr`,
+    momentum: t === null ? '' : `momentum ${t.momentum}`,
+    weightDecay: t === null ? '' : `weight decay ${t.weightDecay}`,
+    warmup: t === null ? '' : `warmup ${t.warmupSteps}`,
+    evalEvery: t === null ? '' : `eval every ${t.evalEvery}`,
+    target: t === null ? '' : `target ${t.targetAccuracy}`,
   };
 }
 
