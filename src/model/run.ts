@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunSpec } from '../core/types.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { applyLsuv, createInitializer, isDataDependent, nominalMoments, type LsuvStep } from '../init/index.ts';
-import { buildModel, type ModelLayerInfo, type NetLayers } from './build.ts';
+import { buildModel, residualBlocks, type ModelLayerInfo, type NetLayers } from './build.ts';
 
 export interface RunModel {
   model: tf.LayersModel;
@@ -76,7 +76,7 @@ export async function buildRunModel(spec: RunSpec, opts: BuildRunOptions = {}): 
       }
       weightVariances = kernelSecondMoments(built.net, built.layers);
     } else {
-      const blocks = built.layers.length > 0 ? residualBlockCount(spec) : 0;
+      const blocks = residualBlocks(spec.arch);
       weightVariances = built.layers.map((l) => {
         const m = nominalMoments(spec.init, l.kernelShape, spec.activation, { role: l.role, residualBlocks: blocks });
         // the theory assumes zero-mean weights; a `constant` kernel gets no prediction (NaN → null)
@@ -88,8 +88,4 @@ export async function buildRunModel(spec: RunSpec, opts: BuildRunOptions = {}): 
     dispose();
     throw e;
   }
-}
-
-function residualBlockCount(spec: RunSpec): number {
-  return spec.arch.kind === 'residual' || spec.arch.kind === 'residual-bn' ? (spec.arch.depth - 1) / 2 : 0;
 }
