@@ -92,6 +92,19 @@ describe('results store', () => {
     expect(records.map((x) => x.id)).toEqual(['a', 'c']);
   });
 
+  it('reopening keeps a last line that lacks only its newline: readers count it, so resume skips its run', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'runs.jsonl'), `${JSON.stringify(rec('a'))}\n${JSON.stringify(rec('b'))}`);
+    expect(readRuns(dir).records.map((x) => x.id)).toEqual(['a', 'b']);
+    const w = new RunsWriter(dir);
+    expect(w.repaired).toBe(0);
+    w.append(rec('c'));
+    w.close();
+    const { records, warnings } = readRuns(dir);
+    expect(warnings).toEqual([]);
+    expect(records.map((x) => x.id)).toEqual(['a', 'b', 'c']);
+  });
+
   it('no runs is an InputError that says how to make some', async () => {
     const dir = tmp();
     writeManifest(dir, manifest(['a']));

@@ -135,7 +135,11 @@ export class RunsWriter {
   }
 }
 
-/** Truncates the file after its last newline; returns how many bytes were cut. */
+/**
+ * Truncates the file after its last newline; returns how many bytes were cut. A last line that lacks
+ * only its newline but reads as a record (parseRuns counts it, so resume skips its run) is kept and
+ * given its newline instead.
+ */
 function cutPartialTail(file: string): number {
   if (!fs.existsSync(file)) return 0;
   const size = fs.statSync(file).size;
@@ -144,20 +148,23 @@ function cutPartialTail(file: string): number {
   try {
     // scan back in chunks for the last '\n'
     const chunk = Buffer.alloc(65536);
-    let end = size;
-    while (end > 0) {
+    let keep = 0;
+    for (let end = size; end > 0 && keep === 0; ) {
       const start = Math.max(0, end - chunk.length);
       const n = fs.readSync(fd, chunk, 0, end - start, start);
       const at = chunk.subarray(0, n).lastIndexOf(10);
-      if (at >= 0) {
-        const keep = start + at + 1;
-        if (keep < size) fs.ftruncateSync(fd, keep);
-        return size - keep;
-      }
+      if (at >= 0) keep = start + at + 1;
       end = start;
     }
-    fs.ftruncateSync(fd, 0);
-    return size;
+    if (keep === size) return 0;
+    const tail = Buffer.alloc(size - keep);
+    fs.readSync(fd, tail, 0, tail.length, keep);
+    if (parseRuns(tail.toString('utf8'), file).records.length === 1) {
+      fs.writeSync(fd, '\n', size);
+      return 0;
+    }
+    fs.ftruncateSync(fd, keep);
+    return size - keep;
   } finally {
     fs.closeSync(fd);
   }
