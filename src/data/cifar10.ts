@@ -10,6 +10,7 @@ import { inputError, InputError } from '../core/errors.ts';
 import type { InputSpec } from '../core/types.ts';
 import type { Rng } from '../core/rng.ts';
 import { ArrayDataset, type Split } from './dataset.ts';
+import { channelStats } from './synthetic.ts';
 
 export const CIFAR_TRAIN_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'] as const;
 export const CIFAR_TEST_FILE = 'test_batch.bin';
@@ -236,18 +237,9 @@ function readSplit(dir: string, files: string[], n: number, side: number, opts: 
 }
 
 /** Per-channel mean and std of HWC bytes, in [0,1] units. */
-export function byteChannelStats(pixels: Uint8Array): { mean: number[]; std: number[] } {
-  const s = [0, 0, 0];
-  const s2 = [0, 0, 0];
-  for (let i = 0; i < pixels.length; i++) {
-    const v = pixels[i]! / 255;
-    s[i % 3]! += v;
-    s2[i % 3]! += v * v;
-  }
-  const per = pixels.length / 3;
-  const mean = s.map((v) => v / per);
-  const std = s2.map((v, c) => Math.sqrt(Math.max(v / per - mean[c]! ** 2, 1e-12)));
-  return { mean, std };
+function byteChannelStats(pixels: Uint8Array): { mean: number[]; std: number[] } {
+  const { mean, std } = channelStats(pixels, 3);
+  return { mean: mean.map((m) => m / 255), std: std.map((s) => s / 255) };
 }
 
 /**
