@@ -147,6 +147,22 @@ describe('runner (injected executor)', () => {
     expect(fs.readFileSync(path.join(out, 'runs.jsonl'), 'utf8')).toBe(before);
   });
 
+  it('--out naming an existing file is an InputError naming the flag, for run and merge, and the file is left alone', async () => {
+    const loaded = loadSuite(TINY);
+    const dir = tmp();
+    await runSuite(loaded, opts(dir, loaded));
+    const file = path.join(tmp(), 'notes.txt');
+    fs.writeFileSync(file, 'mine');
+    const calls: string[] = [];
+    await expect(runSuite(loaded, opts(file, loaded, { executor: fakeExecutor(loaded.hash, () => false, calls) }))).rejects.toThrow(
+      /^--out: expected a results directory \(or a path to create one at\), got ".*notes\.txt" \(that is an existing file\)$/,
+    );
+    expect(calls).toEqual([]);
+    expect(() => mergeResults([dir], file)).toThrow(InputError);
+    expect(() => mergeResults([dir], file)).toThrow(/^--out: expected a results directory/);
+    expect(fs.readFileSync(file, 'utf8')).toBe('mine');
+  });
+
   it('a cifar10 suite without the data stops before any run, naming the fix', async () => {
     const dir = tmp();
     const file = path.join(dir, 'c.json');

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { DataSamples, Manifest, RunRecord } from '../core/types.ts';
 import { canonicalJson } from '../suite/canonical.ts';
+import { assertOutIsDir } from './runner.ts';
 import { RUNS_FILE, manifestExists, writeFileAtomic, readManifest, readRuns, writeManifest, writeSamples, SAMPLES_FILE } from '../results/index.ts';
 
 export interface MergeResult {
@@ -31,6 +32,7 @@ export function mergeResults(dirs: string[], out: string): MergeResult {
       );
     }
   });
+  assertOutIsDir(out);
   if (manifestExists(out) && !dirs.map((d) => path.resolve(d)).includes(path.resolve(out))) {
     const m = readManifest(out);
     if (m.suite.hash !== first.suite.hash) {

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../core/errors.ts';
+import { InputError, inputError } from '../core/errors.ts';
 import type { BackendChoice, BackendName, DataSamples, DataSpec, Environment, InputSpec, Manifest, RunRecord, RunSpec } from '../core/types.ts';
 import { canonicalJson } from '../suite/canonical.ts';
 import type { LoadedSuite } from '../suite/index.ts';
@@ -72,8 +72,16 @@ export function failedRecord(
   return { id: spec.id, suiteHash, spec, backend, startedAt, wallMs, status: 'failed', probe: null, train: null, error };
 }
 
+/** --out must be a directory or not exist yet (an existing file would fail only after the pool started). */
+export function assertOutIsDir(out: string): void {
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
+    throw inputError({ flag: 'out', expected: 'a results directory (or a path to create one at)', got: out, hint: 'that is an existing file' });
+  }
+}
+
 /** Refuses to write into a dir that holds another suite's results. */
 function checkOutDir(out: string, loaded: LoadedSuite): Manifest | null {
+  assertOutIsDir(out);
   if (!manifestExists(out)) return null;
   const m = readManifest(out);
   if (m.suite.hash !== loaded.hash || (m.quick === true) !== loaded.plan.quick) {
