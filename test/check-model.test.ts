@@ -27,6 +27,15 @@ describe.each(['cpu', 'wasm'] as const)('whole model on %s', (backend) => {
   });
 });
 
+describe('whole-model check leaves no tensors behind', () => {
+  it.each(MODEL_CASES.map((m) => [m.name, m] as const))('%s on cpu', async (_n, m) => {
+    await readyBackend('cpu');
+    const before = tf.memory().numTensors;
+    checkModel(m, 'cpu');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
 describe('whole-model check has teeth', () => {
   it('residual5-tanh on wasm with tfjs\'s built-in MaxPoolGrad swapped back in: gradients fail, forward passes', async () => {
     const b = await readyBackend('wasm');

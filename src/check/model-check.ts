@@ -169,7 +169,7 @@ export function checkModel(m: ModelCase, backend: string, opts: { tamper?: (w: r
   const { model, probeModel } = built;
   const trainable = model.trainableWeights;
   const xT = tf.tensor4d(Float32Array.from(x.data), x.shape as [number, number, number, number]);
-  const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), m.arch.classes);
+  const onehot = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), m.arch.classes));
   const lossFn = (): tf.Scalar => tf.losses.softmaxCrossEntropy(onehot, model.apply(xT, { training: true }) as tf.Tensor) as tf.Scalar;
   try {
     // per-layer pre/post activations, training-mode batch-norm as in the reference
