@@ -169,6 +169,7 @@ const BAD: [string, string, string[]][] = [
   ['train without data', JSON.stringify({ ...base, matrix: { train: [{ steps: 10 }] } }), ['suites/x.json: matrix.train[0]: training needs data']],
   ['cifar10 on a 16×16 input', JSON.stringify({ ...base, defaults: { input: { height: 16 } }, matrix: { data: [{ kind: 'cifar10' }] } }), ['suites/x.json: defaults.input: expected a 32×32×3 input for cifar10 data, got 16×32×3']],
   ['too many pools for the input', JSON.stringify({ ...base, defaults: { input: { height: 4, width: 4 }, downsample: { at: [1, 2, 3], mode: 'maxpool' } }, matrix: { depth: [3] } }), ['suites/x.json: matrix.depth[0]: pool3 needs ≥ 2×2 input, got 1×1']],
+  ['exclude entry matching nothing (misspelt name)', JSON.stringify({ ...base, matrix: { init: ['he-normal', 'xavier-normal'] }, exclude: [{ init: 'he-normal' }, { init: 'xavier-nromal' }] }), ['suites/x.json: exclude[1]: expected an entry matching some matrix point, got {"init":"xavier-nromal"}, which matches none']],
   ['exclude drops everything', JSON.stringify({ ...base, matrix: { depth: [1] }, exclude: [{ depth: 1 }] }), ['suites/x.json: exclude: expected at least one run']],
 ];
 

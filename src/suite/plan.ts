@@ -20,7 +20,7 @@ import type {
   RunSpec,
   TrainSpec,
 } from '../core/types.ts';
-import { InputError } from '../core/errors.ts';
+import { InputError, describeValue } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { normalizeInitSpec } from '../init/index.ts';
 import { DEFAULT_ACTIVATION_ALPHA } from '../theory/index.ts';
@@ -163,13 +163,11 @@ function subsetMatch(pattern: unknown, value: unknown): boolean {
   return canonicalJson(pattern) === canonicalJson(value);
 }
 
-function excluded(point: SuitePoint, exclude: SuitePoint[]): boolean {
-  return exclude.some((ex) =>
-    Object.keys(ex).every((k) => {
-      const axis = k as AxisName;
-      return subsetMatch(shorthand(axis, (ex as Raw)[k]), shorthand(axis, (point as Raw)[k]));
-    }),
-  );
+function matches(point: SuitePoint, ex: SuitePoint): boolean {
+  return Object.keys(ex).every((k) => {
+    const axis = k as AxisName;
+    return subsetMatch(shorthand(axis, (ex as Raw)[k]), shorthand(axis, (point as Raw)[k]));
+  });
 }
 
 /** Problems found while planning, each one `file: path: message` line. */
@@ -343,7 +341,12 @@ export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
   const builtinOrigins = Object.fromEntries(AXIS_NAMES.map((k) => [k, `(built-in default ${k})`])) as Origins;
   const [base, baseOrigins] = layer(BUILTIN_DEFAULTS as SuitePoint, suite.defaults ?? {}, builtinOrigins, (k) => `defaults.${k}`);
   const exclude = suite.exclude ?? [];
-  const points = matrixPoints(suite, base, baseOrigins).filter((p) => !excluded(p.values, exclude));
+  const all = matrixPoints(suite, base, baseOrigins);
+  // an entry that drops nothing is a typo (an alias, a misspelt name, a value not on any axis)
+  exclude.forEach((ex, i) => {
+    if (!all.some((p) => matches(p.values, ex))) problems.add(`exclude[${i}]`, `expected an entry matching some matrix point, got ${describeValue(ex)}, which matches none`);
+  });
+  const points = all.filter((p) => !exclude.some((ex) => matches(p.values, ex)));
   (suite.include ?? []).forEach((inc, i) => {
     const [values, origins] = layer(base, inc, baseOrigins, (k) => `include[${i}].${k}`);
     points.push({ values, origins, label: `include[${i}]` });
