@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readyBackend } from '../src/backend/index.ts';
-import { buildRunModel } from '../src/model/index.ts';
+import { buildRunModel, getWeightMap } from '../src/model/index.ts';
 import { aggregateProbes, makeProbeBatch, probeRun, spread } from '../src/probe/index.ts';
 import { normalizeInitSpec, TRUNCATED_VARIANCE_FACTOR } from '../src/init/index.ts';
 import { predictLayersDetailed, normCdf } from '../src/theory/index.ts';
@@ -245,8 +245,15 @@ describe('probe details', () => {
     expect(built.lsuv).not.toBeNull();
     for (const step of built.lsuv!) expect(Math.abs(step.std - 1)).toBeLessThan(0.1);
     expect(built.weightVariances.length).toBe(6);
-    // orthonormal 144×16 conv kernels start at E[w²] = 16/(9·16·16)… LSUV moves them off that
-    expect(built.weightVariances.every((v) => v > 0 && Number.isFinite(v))).toBe(true);
+    // the theory is given each kernel's E[w²] as rescaled, not the orthonormal start's nominal
+    const w = getWeightMap(built.model);
+    built.layers.forEach((l, j) => {
+      const k = w.get(`${l.name}/kernel`)!.data;
+      const m2 = k.reduce((a, v) => a + v * v, 0) / k.length;
+      expect(Math.abs(built.weightVariances[j]! / m2 - 1), l.name).toBeLessThan(1e-5);
+    });
+    // orthonormal 144×16 kernels start at E[w²] = 1/144 = 1/fanIn; LSUV moved conv2..5 to 1.85–3.4× that (seed 9)
+    for (const l of built.layers.slice(1, 5)) expect(built.weightVariances[l.index - 1]! * l.fanIn, l.name).toBeGreaterThan(1.5);
     built.dispose();
   });
 
