@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { BackendName, CheckReport, CheckRow } from '../../core/types.ts';
 import { inputError } from '../../core/errors.ts';
-import { captureEnvironment } from '../../results/environment.ts';
+import { captureEnvironment, writeFileAtomic } from '../../results/index.ts';
 import { ALL_BACKENDS, DEFAULT_IMPL_TIMEOUT_MS, counts, formatTable, maxErrors, runChecks, runImplCheck, type Layout } from '../../check/index.ts';
 
 interface CheckArgs {
@@ -45,10 +44,7 @@ function parseTimeout(v: string | undefined): number {
 }
 
 function writeJson(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
 function summary(rows: CheckRow[], wallMs: number): string {

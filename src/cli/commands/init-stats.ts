@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { ActivationName, ActivationSpec, BackendChoice, InitAuditRow, InitSpec } from '../../core/types.ts';
@@ -7,6 +6,7 @@ import { readyBackend } from '../../backend/index.ts';
 import { ACTIVATION_NAMES, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { auditInitializer, defaultSamples, quietTfjsWarnings } from '../../init/audit.ts';
 import { parseBackend, backendFlag } from '../options.ts';
+import { writeFileAtomic } from '../../results/index.ts';
 
 interface Args {
   init?: string;
@@ -95,13 +95,6 @@ export function formatAuditTable(rows: readonly InitAuditRow[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
 /** Audits every initializer (ours and tfjs's) on `shape` and writes the rows to `out` (for the report). */
 export async function auditAllAndWrite(opts: { out: string; shape?: number[]; seed?: number; backend?: BackendChoice }): Promise<{ rows: InitAuditRow[]; skipped: string[] }> {
   const shape = opts.shape ?? [3, 3, 64, 64];
@@ -118,7 +111,7 @@ export async function auditAllAndWrite(opts: { out: string; shape?: number[]; se
       skipped.push(`${spec.name}: ${e.message}`);
     }
   }
-  writeAtomic(opts.out, JSON.stringify(rows, null, 2) + '\n');
+  writeFileAtomic(opts.out, JSON.stringify(rows, null, 2) + '\n');
   return { rows, skipped };
 }
 
@@ -174,7 +167,7 @@ export const initStatsCommand: CommandModule<object, Args> = {
     if (args.json) {
       const text = JSON.stringify(args.all ? rows : rows[0], null, 2) + '\n';
       process.stdout.write(text);
-      if (args.all) writeAtomic(args.out, JSON.stringify(rows, null, 2) + '\n');
+      if (args.all) writeFileAtomic(args.out, JSON.stringify(rows, null, 2) + '\n');
     } else {
       process.stdout.write(formatAuditTable(rows));
       const methods = [...new Set(rows.map((r) => r.ciMethod))];
