@@ -171,7 +171,9 @@ describe('cifar10 loader on generated files', () => {
     const x = probeBatchFromData(ds, 3);
     expect(x.shape).toEqual([3, 32, 32, 3]);
     expect(tf.memory().numTensors).toBe(before + 1);
-    x.dispose();
+    const all = ds.test();
+    expect(Array.from(x.dataSync())).toEqual(Array.from(all.x.dataSync()).slice(0, 3 * 32 * 32 * 3));
+    tf.dispose([x, all.x, all.y]);
     ds.dispose();
   });
 
