@@ -7,11 +7,11 @@
  *   `nameKind`  for a string enum: what the names are (`unknown activation "rleu" (did you mean…)`)
  */
 import { Type, type Static, type TArray, type TSchema } from '@sinclair/typebox';
-import type { ActivationName, ArchKind, DownsampleMode } from '../core/types.ts';
+import type { ArchKind, DownsampleMode } from '../core/types.ts';
+import { ACTIVATION_NAMES } from '../init/catalog.ts';
 
-export const ACTIVATION_NAMES = [
-  'linear', 'relu', 'leaky_relu', 'tanh', 'sigmoid', 'selu', 'elu', 'gelu', 'swish',
-] as const satisfies readonly ActivationName[];
+// the one list of activations (src/init's), so a new one is accepted in suites too
+export { ACTIVATION_NAMES };
 export const ARCH_KINDS = ['plain', 'batchnorm', 'residual', 'residual-bn'] as const satisfies readonly ArchKind[];
 export const DOWNSAMPLE_MODES = ['stride', 'maxpool', 'avgpool'] as const satisfies readonly DownsampleMode[];
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
