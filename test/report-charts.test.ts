@@ -88,6 +88,36 @@ describe('training charts', () => {
     expect(warnings).toEqual([]);
     expect(counts).toEqual({ area: 4, line: 4, symbol: 40, rule: 2 });
   });
+  it('accuracy: each panel\'s chance rule is its own runs\' chance (2 vs 10 classes)', async () => {
+    const ten = trained.map((r) => ({
+      ...r, id: `${r.id}-10`,
+      spec: { ...r.spec, id: `${r.spec.id}-10`, arch: { ...r.spec.arch, classes: 10 } },
+      ...(r.train !== null ? { train: { ...r.train, chance: 0.1 } } : {}),
+    })) as typeof trained;
+    const two = trained.map((r) => ({
+      ...r,
+      spec: { ...r.spec, arch: { ...r.spec.arch, classes: 2 } },
+      ...(r.train !== null ? { train: { ...r.train, chance: 0.5 } } : {}),
+    })) as typeof trained;
+    const all = [...two, ...ten];
+    const rows = R.accuracyRows(all);
+    const chance = R.chanceRows(all, rows);
+    expect(chance).toHaveLength(4);
+    for (const c of chance) expect(c.chance).toBe(c.panel.includes('10 classes') ? 0.1 : 0.5);
+    const { view } = await headlessView(accuracyChart(rows, chance));
+    try {
+      // the rule marks' y positions: one level per class count
+      type Node = { marktype?: string; role?: string; y?: number; items?: Node[] };
+      const walk = (n: Node): Node[] => [n, ...(n.items ?? []).flatMap(walk)];
+      const ys = walk((view.scenegraph() as unknown as { root: Node }).root)
+        .filter((n) => n.marktype === 'rule' && n.role === 'mark')
+        .flatMap((n) => (n.items ?? []).map((i) => i.y));
+      expect(ys).toHaveLength(4);
+      expect(new Set(ys).size).toBe(2);
+    } finally {
+      view.finalize();
+    }
+  });
 
   it('trainability: 2 depths × 2 inits, non-ok cells outlined', async () => {
     const cells = R.trainabilityRows(trained);

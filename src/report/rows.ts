@@ -264,17 +264,22 @@ function bucketLosses(losses: readonly { step: number; loss: number }[], size: n
   return out;
 }
 
+/** Panels of the training curves: the depth, then the other varying axes. */
+function curvePanel(recs: readonly TrainedRecord[]): (spec: RunSpec) => string {
+  const panel = panelLabeler(recs.map((r) => r.spec), ['depth']);
+  return (s) => {
+    const rest = panel(s);
+    return rest === 'all runs' ? `depth ${s.arch.depth}` : `depth ${s.arch.depth} · ${rest}`;
+  };
+}
+
 function curveRows(
   records: readonly RunRecord[],
   series: (r: TrainedRecord) => Map<number, number>,
 ): CurveRow[] {
   const recs = trained(records);
   const label = initLabeler(recs.map((r) => r.spec));
-  const panel = panelLabeler(recs.map((r) => r.spec), ['depth']);
-  const depthPanel = (s: RunSpec) => {
-    const rest = panel(s);
-    return rest === 'all runs' ? `depth ${s.arch.depth}` : `depth ${s.arch.depth} · ${rest}`;
-  };
+  const depthPanel = curvePanel(recs);
   const rows: CurveRow[] = [];
   for (const group of groupBy(recs, (r) => `${depthPanel(r.spec)}\u0000${label(r.spec)}`).values()) {
     const perSeed = group.map(series);
@@ -307,11 +312,12 @@ export function accuracyRows(records: readonly RunRecord[]): CurveRow[] {
   return curveRows(records, (r) => new Map(r.train.evals.map((e) => [e.step, e.accuracy])));
 }
 
-/** Chance accuracy per panel (a rule on the accuracy chart). */
+/** Chance accuracy per panel (a rule on the accuracy chart), from that panel's runs. */
 export function chanceRows(records: readonly RunRecord[], curves: readonly CurveRow[]): { panel: string; chance: number }[] {
   const recs = trained(records);
-  const chance = median(recs.map((r) => r.train.chance)) ?? 0.1;
-  return sortLabels(curves.map((c) => c.panel)).map((panel) => ({ panel, chance }));
+  const panel = curvePanel(recs);
+  const byPanel = groupBy(recs, (r) => panel(r.spec));
+  return sortLabels(curves.map((c) => c.panel)).map((panel) => ({ panel, chance: median((byPanel.get(panel) ?? []).map((r) => r.train.chance)) ?? 0.1 }));
 }
 
 // ---------------------------------------------------------------- trainability

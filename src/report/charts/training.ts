@@ -57,12 +57,13 @@ export function accuracyChart(
 ): TopLevelSpec {
   const color = initColor(opts.inits ?? sortLabels(rows.map((r) => r.init)));
   const panels = panelsByDepth(rows);
-  const chanceLevel = chance[0]?.chance ?? 0.1;
+  const chanceOf = Object.fromEntries(chance.map((c) => [c.panel, c.chance]));
+  const levels = [...new Set(chance.map((c) => c.chance))];
   const layer = [
     ...curveLayers({ color, yTitle: 'held-out accuracy', format: '.1%', log: false, percent: true }),
     {
-      // One rule per panel: collapse the rows to one datum per panel first.
-      transform: [{ aggregate: [{ op: 'count', as: 'points' }], groupby: ['panel'] }, { calculate: String(chanceLevel), as: 'chance' }],
+      // One rule per panel at that panel's chance: collapse the rows to one datum per panel first.
+      transform: [{ aggregate: [{ op: 'count', as: 'points' }], groupby: ['panel'] }, { calculate: `${JSON.stringify(chanceOf)}[datum.panel]`, as: 'chance' }],
       mark: { type: 'rule', strokeDash: [2, 3], color: '#888' },
       encoding: {
         y: { field: 'chance', type: 'quantitative' },
@@ -72,7 +73,7 @@ export function accuracyChart(
   ];
   return facetOrLayer({
     title: 'Held-out accuracy',
-    subtitle: `Accuracy on the held-out split at each eval; line: median over seeds, band: min–max; dotted: chance (${(chanceLevel * 100).toFixed(0)}%).`,
+    subtitle: `Accuracy on the held-out split at each eval; line: median over seeds, band: min–max; dotted: chance${levels.length === 1 ? ` (${(levels[0]! * 100).toFixed(0)}%)` : ''}.`,
     values: rows,
     panels,
     layer,
