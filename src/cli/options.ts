@@ -1,12 +1,24 @@
 /** Shared flag parsing: each returns a typed value or throws InputError naming the flag. */
 import os from 'node:os';
-import { inputError } from '../core/errors.ts';
-import type { BackendChoice, BackendName } from '../core/types.ts';
+import { InputError, inputError, unknownNameMessage } from '../core/errors.ts';
+import type { ActivationName, ActivationSpec, BackendChoice, BackendName } from '../core/types.ts';
 import { BACKEND_CHOICES, defaultJobsFor } from '../backend/index.ts';
+import { ACTIVATION_NAMES } from '../init/index.ts';
 
 export function parseBackend(v: unknown): BackendChoice {
   if (typeof v === 'string' && (BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
   throw inputError({ flag: 'backend', expected: `one of ${BACKEND_CHOICES.join(', ')}`, got: v });
+}
+
+/** --activation NAME [--alpha A]: alpha only where the activation has one (leaky_relu, elu). */
+export function parseActivation(name: unknown, alpha: unknown): ActivationSpec {
+  if (typeof name !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(name)) {
+    throw new InputError(`--activation: ${unknownNameMessage('activation', String(name), ACTIVATION_NAMES)}`, { flag: 'activation' });
+  }
+  if (alpha === undefined) return { name: name as ActivationName };
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw inputError({ flag: 'alpha', expected: 'a number ≥ 0', got: alpha });
+  if (name !== 'leaky_relu' && name !== 'elu') throw inputError({ flag: 'alpha', expected: 'alpha only with --activation leaky_relu or elu', got: alpha });
+  return { name: name as ActivationName, alpha };
 }
 
 /** --jobs N: a positive integer; undefined → default (cores; caller lowers it for tfjs-node). */

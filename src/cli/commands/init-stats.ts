@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import type { ActivationName, ActivationSpec, BackendChoice, InitAuditRow, InitSpec } from '../../core/types.ts';
-import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
+import type { ActivationSpec, BackendChoice, InitAuditRow, InitSpec } from '../../core/types.ts';
+import { InputError, inputError } from '../../core/errors.ts';
 import { readyBackend } from '../../backend/index.ts';
-import { ACTIVATION_NAMES, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
+import { INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { auditInitializer, defaultSamples, quietTfjsWarnings } from '../../init/audit.ts';
-import { parseBackend, backendFlag } from '../options.ts';
+import { parseActivation, parseBackend, backendFlag } from '../options.ts';
 import { writeFileAtomic } from '../../results/index.ts';
 
 interface Args {
@@ -53,18 +53,6 @@ function parseSeed(v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw inputError({ flag: 'seed', expected: 'a whole number in [0, 2³²)', got: v });
   return n;
-}
-
-function parseActivation(name: unknown, alpha: unknown): ActivationSpec {
-  if (typeof name !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(name)) {
-    throw new InputError(`--activation: ${unknownNameMessage('activation', String(name), ACTIVATION_NAMES)}`, { flag: 'activation' });
-  }
-  if (alpha !== undefined) {
-    if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw inputError({ flag: 'alpha', expected: 'a number ≥ 0', got: alpha });
-    if (name !== 'leaky_relu' && name !== 'elu') throw inputError({ flag: 'alpha', expected: 'alpha only with --activation leaky_relu or elu', got: alpha });
-    return { name: name as ActivationName, alpha };
-  }
-  return { name: name as ActivationName };
 }
 
 const fmt = (x: number | null): string => {

@@ -5,18 +5,16 @@
  */
 import type { CommandModule } from 'yargs';
 import * as tf from '@tensorflow/tfjs';
-import type { ActivationName, ActivationSpec, ArchKind, ArchSpec, InitSpec, RunSpec } from '../../core/types.ts';
+import type { ActivationSpec, ArchKind, ArchSpec, InitSpec, RunSpec } from '../../core/types.ts';
 import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
 import { deriveSeed } from '../../core/rng.ts';
 import { readyBackend } from '../../backend/index.ts';
 import { ACTIVATION_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { buildRunModel, validateArch } from '../../model/index.ts';
 import { aggregateProbes, makeProbeBatch, probeRun, type AggregateProbe, type Spread } from '../../probe/index.ts';
-import { backendFlag, parseBackend } from '../options.ts';
+import { ABSURD_DEPTH, ARCH_KINDS } from '../../suite/index.ts';
+import { backendFlag, parseActivation, parseBackend } from '../options.ts';
 
-const ARCH_KINDS: readonly ArchKind[] = ['plain', 'batchnorm', 'residual', 'residual-bn'];
-/** depth at or above this is a typo, not a study (the suite planner's threshold) */
-const ABSURD_DEPTH = 10_000;
 
 interface Args {
   init: string;
@@ -50,16 +48,6 @@ function positiveNumber(flag: string, v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw inputError({ flag, expected: 'a number > 0', got: v });
   return n;
-}
-
-function parseActivation(name: unknown, alpha: unknown): ActivationSpec {
-  if (typeof name !== 'string' || !(ACTIVATION_NAMES as readonly string[]).includes(name)) {
-    throw new InputError(`--activation: ${unknownNameMessage('activation', String(name), ACTIVATION_NAMES)}`, { flag: 'activation' });
-  }
-  if (alpha === undefined) return { name: name as ActivationName };
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw inputError({ flag: 'alpha', expected: 'a number ≥ 0', got: alpha });
-  if (name !== 'leaky_relu' && name !== 'elu') throw inputError({ flag: 'alpha', expected: 'alpha only with --activation leaky_relu or elu', got: alpha });
-  return { name: name as ActivationName, alpha };
 }
 
 /** `he-normal`, or a JSON object such as `{"name":"orthogonal","gain":1.2}`. */
