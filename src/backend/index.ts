@@ -171,7 +171,7 @@ export async function listBackends(): Promise<BackendProbe[]> {
     } catch (e) {
       error = (e as Error).message.split('\n')[0] ?? 'cannot load';
     }
-    out.push({ name, loads: error === null, version: error === null ? version : version, error, howTo: HOW_TO[name] });
+    out.push({ name, loads: error === null, version, error, howTo: HOW_TO[name] });
   }
   return out;
 }
