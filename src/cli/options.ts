@@ -1,8 +1,7 @@
 /** Shared flag parsing: each returns a typed value or throws InputError naming the flag. */
-import os from 'node:os';
 import { InputError, inputError, unknownNameMessage } from '../core/errors.ts';
-import type { ActivationName, ActivationSpec, BackendChoice, BackendName } from '../core/types.ts';
-import { BACKEND_CHOICES, defaultJobsFor } from '../backend/index.ts';
+import type { ActivationName, ActivationSpec, BackendChoice } from '../core/types.ts';
+import { BACKEND_CHOICES } from '../backend/index.ts';
 import { ACTIVATION_NAMES } from '../init/index.ts';
 
 export function parseBackend(v: unknown): BackendChoice {
@@ -29,11 +28,6 @@ export function parseJobs(v: unknown): number | undefined {
     throw inputError({ flag: 'jobs', expected: 'a whole number ≥ 1', got: v });
   }
   return n;
-}
-
-/** Default --jobs: cores, or 1 for a backend that is multi-threaded itself (tfjs-node); see defaultJobsFor. */
-export function defaultJobs(backend?: BackendName): number {
-  return backend === undefined ? Math.max(1, os.availableParallelism?.() ?? os.cpus().length) : defaultJobsFor(backend);
 }
 
 export const backendFlag = {

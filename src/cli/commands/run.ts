@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
-import { backendFlag, defaultJobs, jobsFlag, parseBackend, parseJobs } from '../options.ts';
+import { defaultJobsFor } from '../../backend/index.ts';
+import { backendFlag, jobsFlag, parseBackend, parseJobs } from '../options.ts';
 import type { BackendChoice } from '../../core/types.ts';
 import { loadSuite } from '../../suite/index.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
@@ -38,16 +39,14 @@ export function parseTimeout(v: unknown): number | undefined {
 /** tfjs-node uses every core itself; several workers would only fight over them. */
 function jobsFor(backend: BackendChoice, jobs: number | undefined): number {
   if (jobs !== undefined) return jobs;
-  if (backend === 'node' || backend === 'node-gpu') return 1;
-  if (backend === 'auto') {
-    try {
-      createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
-      return 1;
-    } catch {
-      // not installed: auto picks wasm, one worker per core
-    }
+  if (backend !== 'auto') return defaultJobsFor(backend);
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return defaultJobsFor('node');
+  } catch {
+    // not installed: auto picks wasm, one worker per core
+    return defaultJobsFor('wasm');
   }
-  return defaultJobs();
 }
 
 export function defaultOutDir(name: string, quick: boolean): string {
