@@ -35,11 +35,13 @@ export class ImplHost {
     w.stdout.resume();
     w.stderr.resume();
     this.worker = w;
+    // loading (transpiling a .ts module, its imports) gets at least 20 s, whatever the per-call timeout
+    const limitMs = Math.max(this.timeoutMs, 20_000);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.close();
-        resolve({ error: `loading took longer than ${this.timeoutMs} ms` });
-      }, Math.max(this.timeoutMs, 20_000));
+        resolve({ error: `loading took longer than ${limitMs} ms` });
+      }, limitMs);
       const done = (v: Loaded | { error: string }) => {
         clearTimeout(timer);
         w.off('message', onMsg);
