@@ -127,7 +127,7 @@ function randn(rng: Rng, shape: number[], std: number, mean = 0): Tensor {
 
 /** Deterministic inputs of a case, seeded by its op and name; `dy` is the cotangent for the gradients. */
 export function caseInputs(c: OpCase): Record<string, Tensor> {
-  const rng = new Rng(hash32(`${c.op} ${c.name}`) || 1);
+  const rng = new Rng(hash32(`${c.op} ${c.name}`)); // splitmix32 takes any seed, 0 included
   switch (c.kind) {
     case 'conv2d': {
       const x = randn(rng, c.x, 1);
