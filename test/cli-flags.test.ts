@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseBackendList, parseCount } from '../src/cli/commands/perf.ts';
+import { parseBackendList } from '../src/cli/commands/perf.ts';
+import { wholeNumber } from '../src/cli/options.ts';
 import { parseTimeout } from '../src/cli/commands/run.ts';
 import { InputError } from '../src/core/errors.ts';
 
@@ -71,9 +72,9 @@ describe('perf flag parsers', () => {
     }
   });
   it('--reps/--warmup: whole numbers at or above their minimum', () => {
-    expect(parseCount('reps', '7', 5)).toBe(7);
-    expect(() => parseCount('reps', '3', 5)).toThrow(/^--reps: expected a whole number ≥ 5, got "3"$/);
-    expect(() => parseCount('warmup', '1.5', 1)).toThrow(/^--warmup: expected a whole number ≥ 1, got "1.5"$/);
+    expect(wholeNumber('reps', '7', 5)).toBe(7);
+    expect(() => wholeNumber('reps', '3', 5)).toThrow(/^--reps: expected a whole number ≥ 5, got "3"$/);
+    expect(() => wholeNumber('warmup', '1.5', 1)).toThrow(/^--warmup: expected a whole number ≥ 1, got "1.5"$/);
   });
 });
 

@@ -20,14 +20,18 @@ export function parseActivation(name: unknown, alpha: unknown): ActivationSpec {
   return { name: name as ActivationName, alpha };
 }
 
-/** --jobs N: a positive integer; undefined → default (cores; caller lowers it for tfjs-node). */
-export function parseJobs(v: unknown): number | undefined {
-  if (v === undefined) return undefined;
+/** --FLAG N: a whole number in [min, max] (digits only: no signs, fractions or exponents). */
+export function wholeNumber(flag: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < 1) {
-    throw inputError({ flag: 'jobs', expected: 'a whole number ≥ 1', got: v });
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw inputError({ flag, expected: max < Number.MAX_SAFE_INTEGER ? `a whole number in [${min}, ${max}]` : `a whole number ≥ ${min}`, got: v });
   }
   return n;
+}
+
+/** --jobs N: a positive integer; undefined → default (cores; caller lowers it for tfjs-node). */
+export function parseJobs(v: unknown): number | undefined {
+  return v === undefined ? undefined : wholeNumber('jobs', v, 1);
 }
 
 export const backendFlag = {

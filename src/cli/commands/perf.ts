@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import type { BackendName } from '../../core/types.ts';
 import { PERF_BACKENDS, runPerf } from '../../perf/bench.ts';
-import { jobsFlag, parseJobs } from '../options.ts';
+import { jobsFlag, parseJobs, wholeNumber } from '../options.ts';
 
 const KNOWN: readonly BackendName[] = ['node', 'node-gpu', 'wasm', 'cpu'];
 
@@ -15,13 +15,6 @@ export function parseBackendList(v: unknown): BackendName[] {
     if (!(KNOWN as readonly string[]).includes(n)) throw inputError({ flag: 'backends', expected, got: n });
   }
   return [...new Set(names)] as BackendName[];
-}
-
-/** A whole number ≥ min for `flag`. */
-export function parseCount(flag: string, v: unknown, min: number): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < min) throw inputError({ flag, expected: `a whole number ≥ ${min}`, got: v });
-  return n;
 }
 
 interface PerfArgs {
@@ -52,8 +45,8 @@ export const perfCommand: CommandModule<object, PerfArgs> = {
   handler: async (args) => {
     const backends = parseBackendList(args.backends);
     const jobs = parseJobs(args.jobs);
-    const reps = parseCount('reps', args.reps, 5);
-    const warmup = parseCount('warmup', args.warmup, 1);
+    const reps = wholeNumber('reps', args.reps, 5);
+    const warmup = wholeNumber('warmup', args.warmup, 1);
     const report = await runPerf({
       backends,
       jobs,

@@ -13,7 +13,7 @@ import { ACTIVATION_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { buildRunModel, validateArch } from '../../model/index.ts';
 import { aggregateProbes, makeProbeBatch, probeRun, type AggregateProbe, type Spread } from '../../probe/index.ts';
 import { ABSURD_DEPTH, ARCH_KINDS } from '../../suite/index.ts';
-import { backendFlag, parseActivation, parseBackend } from '../options.ts';
+import { backendFlag, parseActivation, parseBackend, wholeNumber } from '../options.ts';
 
 
 interface Args {
@@ -34,14 +34,6 @@ interface Args {
   seed: string;
   backend: string;
   json: boolean;
-}
-
-function wholeNumber(flag: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw inputError({ flag, expected: max < Number.MAX_SAFE_INTEGER ? `a whole number in [${min}, ${max}]` : `a whole number ≥ ${min}`, got: v });
-  }
-  return n;
 }
 
 function positiveNumber(flag: string, v: unknown): number {
