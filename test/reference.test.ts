@@ -40,7 +40,7 @@ describe('reference values by hand', () => {
     expect(ref.erf(0.5)).toBeCloseTo(0.5204998778130465, 15);
     expect(ref.erf(1)).toBeCloseTo(0.8427007929497149, 15);
     expect(ref.erf(2)).toBeCloseTo(0.9953222650189527, 15);
-    expect(ref.erfc(3) / 2.209049699858544e-5 - 1).toBeLessThan(1e-14);
+    expect(Math.abs(ref.erfc(3) / 2.209049699858544e-5 - 1)).toBeLessThan(1e-14);
     expect(ref.erf(-1.2)).toBeCloseTo(-0.9103139782296353, 15);
   });
 
