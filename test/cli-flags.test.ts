@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseBackendList } from '../src/cli/commands/perf.ts';
 import { wholeNumber } from '../src/cli/options.ts';
+import { parseImplTimeout } from '../src/cli/commands/check.ts';
 import { parseTimeout } from '../src/cli/commands/run.ts';
 import { InputError } from '../src/core/errors.ts';
 
@@ -88,6 +89,15 @@ describe('run --timeout', () => {
   it('past what a Node timer holds (it would fire after 1 ms), or not > 0, names the flag', () => {
     for (const bad of ['3600000', '0', 'ten', '-5']) {
       expect(() => parseTimeout(bad)).toThrow(/^--timeout: expected seconds > 0 and ≤ 2147483 \(about 24 days\), got /);
+    }
+  });
+});
+
+describe('check --impl --timeout', () => {
+  it('milliseconds a Node timer can hold (past 2³¹−1 it fires after 1 ms: every call would time out)', () => {
+    expect(parseImplTimeout('250')).toBe(250);
+    for (const bad of ['3000000000', '0', 'x']) {
+      expect(() => parseImplTimeout(bad)).toThrow(/^--timeout: expected milliseconds > 0 and ≤ 2147483647, got /);
     }
   });
 });

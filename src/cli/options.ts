@@ -20,6 +20,9 @@ export function parseActivation(name: unknown, alpha: unknown): ActivationSpec {
   return { name: name as ActivationName, alpha };
 }
 
+/** Node timers hold at most 2³¹−1 ms (~24.8 days); a longer setTimeout/AbortSignal.timeout fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** --FLAG N: a whole number in [min, max] (digits only: no signs, fractions or exponents). */
 export function wholeNumber(flag: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;

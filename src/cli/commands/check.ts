@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { BackendName, CheckReport, CheckRow } from '../../core/types.ts';
 import { inputError } from '../../core/errors.ts';
+import { MAX_TIMER_MS } from '../options.ts';
 import { captureEnvironment, writeFileAtomic } from '../../results/index.ts';
 import { ALL_BACKENDS, DEFAULT_IMPL_TIMEOUT_MS, counts, formatTable, maxErrors, runChecks, runImplCheck, type Layout } from '../../check/index.ts';
 
@@ -36,10 +37,11 @@ function parseLayout(v: string | undefined): Layout | undefined {
   return u;
 }
 
-function parseTimeout(v: string | undefined): number {
+/** --timeout MS for --impl: past what a Node timer holds, every call would time out after 1 ms. */
+export function parseImplTimeout(v: string | undefined): number {
   if (v === undefined) return DEFAULT_IMPL_TIMEOUT_MS;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw inputError({ flag: 'timeout', expected: 'milliseconds > 0', got: v });
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_TIMER_MS) throw inputError({ flag: 'timeout', expected: `milliseconds > 0 and ≤ ${MAX_TIMER_MS}`, got: v });
   return n;
 }
 
@@ -78,7 +80,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const t0 = performance.now();
     if (args.impl !== undefined) {
       const layout = parseLayout(args.layout);
-      const timeoutMs = parseTimeout(args.timeout);
+      const timeoutMs = parseImplTimeout(args.timeout);
       const r = await runImplCheck({ file: args.impl, layout, timeoutMs });
       const c = counts(r.rows);
       const report: CheckReport & { impl: object } = {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import { defaultJobsFor } from '../../backend/index.ts';
-import { backendFlag, jobsFlag, parseBackend, parseJobs } from '../options.ts';
+import { MAX_TIMER_MS, backendFlag, jobsFlag, parseBackend, parseJobs } from '../options.ts';
 import type { BackendChoice } from '../../core/types.ts';
 import { loadSuite } from '../../suite/index.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
@@ -22,16 +22,13 @@ interface RunArgs {
   'data-dir'?: string;
 }
 
-/** Node timers hold at most 2³¹−1 ms (~24.8 days); a longer AbortSignal.timeout fires after 1 ms. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /** --timeout SECONDS: a positive number, or absent for no limit → whole milliseconds (AbortSignal.timeout takes no fractions). */
 export function parseTimeout(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
   const ms = Math.ceil(n * 1000);
-  if (!(n > 0) || !(ms <= MAX_TIMEOUT_MS)) {
-    throw inputError({ flag: 'timeout', expected: `seconds > 0 and ≤ ${Math.floor(MAX_TIMEOUT_MS / 1000)} (about 24 days)`, got: v });
+  if (!(n > 0) || !(ms <= MAX_TIMER_MS)) {
+    throw inputError({ flag: 'timeout', expected: `seconds > 0 and ≤ ${Math.floor(MAX_TIMER_MS / 1000)} (about 24 days)`, got: v });
   }
   return ms;
 }
