@@ -103,7 +103,7 @@ describe('training charts', () => {
     const rows = R.accuracyRows(all);
     const chance = R.chanceRows(all, rows);
     expect(chance).toHaveLength(4);
-    for (const c of chance) expect(c.chance).toBe(c.panel.includes('10 classes') ? 0.1 : 0.5);
+    for (const c of chance) expect(c.chance).toBe(c.panel.includes('10-class head') ? 0.1 : 0.5);
     const { view } = await headlessView(accuracyChart(rows, chance));
     try {
       // the rule marks' y positions: one level per class count
@@ -135,6 +135,12 @@ describe('training charts', () => {
     expect(counts).toEqual({ rect: 4 + flagged, text: 4 });
   });
 
+  it('beside untrained runs, a trained panel names only the training settings that vary among trained runs', () => {
+    const specs = [probe.find((r) => r.spec.train === null)!.spec, ...trained.map((r) => r.spec)];
+    const label = R.panelLabeler(specs, ['depth']);
+    expect(label(specs[0]!)).toMatch(/no training$/);
+    expect(label(trained[0]!.spec)).toMatch(/ · momentum$/);
+  });
   it('runs that differ only in a setting outside the old axes (lr schedule) get their own cells, not pooled as seeds', () => {
     const cosine = trained.map((r) => ({ ...r, id: `${r.id}-cos`, spec: { ...r.spec, id: `${r.spec.id}-cos`, train: { ...r.spec.train!, schedule: { kind: 'cosine' as const } } } }));
     const cells = R.trainabilityRows([...trained, ...cosine]);

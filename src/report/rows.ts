@@ -14,7 +14,7 @@ import { finite, groupBy, median, minMax } from './util.ts';
  * RunSpec but id, seed and repeat, so runs of different settings never share a panel as if seeds.
  */
 const AXES = [
-  'activation', 'arch', 'depth', 'width', 'kernel', 'padding', 'downsample', 'bias', 'head', 'classes', 'input',
+  'activation', 'arch', 'depth', 'width', 'kernel', 'padding', 'downsample', 'bias', 'head', 'input',
   'probe', 'probeAt', 'data', 'dataDetail', 'optimizer', 'lr', 'batch', 'steps', 'schedule', 'momentum',
   'weightDecay', 'warmup', 'evalEvery', 'target',
 ] as const;
@@ -81,8 +81,7 @@ export function coordinates(spec: RunSpec): Record<Axis, string> {
     padding: `padding ${a.padding}`,
     downsample: a.downsample.at.length === 0 ? 'no downsampling' : `${a.downsample.mode} at ${a.downsample.at.join(',')}`,
     bias: a.bias ? 'bias' : 'no bias',
-    head: `head ${a.head}`,
-    classes: `${a.classes} classes`,
+    head: a.head === 'none' ? 'no head' : `${a.classes}-class head`,
     input: `input ${spec.input.height}×${spec.input.width}×${spec.input.channels}`,
     probe: spec.probe === null ? 'no probe' : `probe ${spec.probe.source} σ=${spec.probe.inputStd} n=${spec.probe.batch}`,
     probeAt: spec.probe === null ? '' : spec.probe.atSteps.length === 0 ? 'probed at init' : `probed also at ${spec.probe.atSteps.join(',')}`,
@@ -107,11 +106,14 @@ export function settingKey(spec: RunSpec): string {
   return JSON.stringify(rest);
 }
 
-/** The axes whose value differs across these specs. */
+/**
+ * The axes whose value differs across these specs. An empty value (a training, probe or data detail of
+ * a run without one) does not count: the `optimizer`, `probe` or `data` axis already tells those apart.
+ */
 export function varyingAxes(specs: readonly RunSpec[]): Axis[] {
   if (specs.length === 0) return [];
   const coords = specs.map(coordinates);
-  return AXES.filter((ax) => new Set(coords.map((c) => c[ax])).size > 1);
+  return AXES.filter((ax) => new Set(coords.map((c) => c[ax]).filter((v) => v !== '')).size > 1);
 }
 
 /** Panel label from the varying axes minus those a chart shows another way. */
