@@ -1,5 +1,8 @@
 /** Bad flags on the CLI: one line naming the flag and what is allowed, exit 2 (spawned for real). */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseBackendList } from '../src/cli/commands/perf.ts';
@@ -98,6 +101,21 @@ describe('check --impl --timeout', () => {
     expect(parseImplTimeout('250')).toBe(250);
     for (const bad of ['3000000000', '0', 'x']) {
       expect(() => parseImplTimeout(bad)).toThrow(/^--timeout: expected milliseconds > 0 and ≤ 2147483647, got /);
+    }
+  });
+});
+
+describe('a single-valued flag given twice', () => {
+  it('exits 2 with one line naming the flag and both values, and writes nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-flags-'));
+    try {
+      const [a, b] = [path.join(dir, 'a'), path.join(dir, 'b')];
+      const r = await cli('run', 'test/fixtures/suites/tiny.json', '--out', a, '--out', b);
+      expect(r.status).toBe(2);
+      expect(ourLines(r.stderr)).toEqual([`initbench: --out: expected one value, got 2: ${JSON.stringify(a)}, ${JSON.stringify(b)}`]);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -27,6 +27,16 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`initbench: ${text}\n`);
       process.exit(2);
     });
+  // a flag given twice comes back as an array, which no single-valued flag expects
+  cli.middleware((args) => {
+    // getOptions() is yargs' (untyped) view of the running command's options
+    const arrays = new Set((cli as unknown as { getOptions(): { array: string[] } }).getOptions().array);
+    for (const [k, v] of Object.entries(args)) {
+      if (k !== '_' && Array.isArray(v) && !arrays.has(k)) {
+        throw new InputError(`--${k}: expected one value, got ${v.length}: ${v.map((x) => JSON.stringify(x)).join(', ')}`, { flag: k });
+      }
+    }
+  }, true);
   for (const c of COMMANDS) cli.command(c as CommandModule);
   try {
     await cli.parseAsync();
