@@ -11,17 +11,12 @@
  * gradients are those a unit-variance random upstream signal would produce ("unit-gaussian").
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ActivationName, Moments } from '../core/types.ts';
+import type { ActivationName, LayerProbe, Moments } from '../core/types.ts';
 import { forward, type ModelLayerInfo, type NetLayers } from '../model/index.ts';
 
-export interface MeasuredLayer {
+/** The measured part of a LayerProbe (theory is added beside it later), for one model layer. */
+export interface MeasuredLayer extends Pick<LayerProbe, 'pre' | 'post' | 'deadFraction' | 'saturatedFraction' | 'gradPre' | 'gradWeight'> {
   info: ModelLayerInfo;
-  pre: Moments;
-  post: Moments;
-  deadFraction: number | null;
-  saturatedFraction: number | null;
-  gradPre: Moments;
-  gradWeight: Moments;
 }
 
 /** Values per layer in the single stats vector read back from the device, in this order. */

@@ -157,13 +157,8 @@ function statOf(l: LayerProbe, s: ProbeStat): number | null {
   return l[group][key];
 }
 
-export interface AggregateLayer {
-  index: number;
-  name: string;
-  kind: 'conv' | 'dense';
-  fanIn: number;
-  fanOut: number;
-  spatial: [number, number];
+/** A layer's identity as in LayerProbe, with each statistic's spread over the probes. */
+export interface AggregateLayer extends Pick<LayerProbe, 'index' | 'name' | 'kind' | 'fanIn' | 'fanOut' | 'spatial'> {
   stats: Record<ProbeStat, Spread>;
   /** mean over results of each theory number (identical across seeds unless the spec differs) */
   theory: LayerTheory;
