@@ -44,6 +44,23 @@ export interface InitSpec {
   maxIter?: number;
 }
 
+export type LayerRole = LayerInit['role'];
+
+/** What an initializer is told about the layer whose kernel it draws. */
+export interface LayerInit {
+  index: number;
+  /** 'conv3', 'head' */
+  name: string;
+  kind: 'conv' | 'dense';
+  /** conv [kh,kw,cin,cout], dense [in,out] */
+  shape: number[];
+  role: 'stem' | 'plain' | 'branch-first' | 'branch-last' | 'head';
+  /** residual blocks in the net, for fixup (0 if not residual) */
+  residualBlocks: number;
+  /** non-zero, derived per layer by the caller */
+  seed: number;
+}
+
 /**
  * Architectures. The tfjs model (src/model) and the reference model (src/reference) both implement
  * exactly these semantics, so whole-model cross-checks compare like with like.
