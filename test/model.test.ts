@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readyBackend } from '../src/backend/index.ts';
-import { buildModel, getWeightMap, layerInits, setWeightMap, type LayerInit } from '../src/model/index.ts';
-import type { ActivationSpec, ArchKind, ArchSpec, InputSpec } from '../src/core/types.ts';
+import { buildModel, getWeightMap, layerInits, setWeightMap } from '../src/model/index.ts';
+import type { ActivationSpec, ArchKind, ArchSpec, InputSpec, LayerInit } from '../src/core/types.ts';
 import { deriveSeed } from '../src/core/rng.ts';
 import { InputError } from '../src/core/errors.ts';
 import { buildRunModel } from '../src/model/index.ts';

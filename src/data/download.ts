@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { InputError } from '../core/errors.ts';
-import { CIFAR_SUBDIR, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from './cifar10.ts';
+import { CIFAR_SUBDIR, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from './cifar-files.ts';
 
 export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';

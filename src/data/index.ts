@@ -3,55 +3,20 @@
  * CIFAR-10 (cifar10.ts), behind one Dataset interface (dataset.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { inputError } from '../core/errors.ts';
 import type { DataSamples, DataSpec, InputSpec } from '../core/types.ts';
 import { ArrayDataset, type Dataset } from './dataset.ts';
-import { assertCifarFiles, checkCifarInput, loadCifar10 } from './cifar10.ts';
+import { loadCifar10 } from './cifar10.ts';
+import { checkDataSpec, dataLabel } from './spec.ts';
 import { loadSynthetic } from './synthetic.ts';
 
 export type { Batch, Dataset } from './dataset.ts';
+export { assertDataAvailable, checkDataSpec, dataLabel, resolveDataDir } from './spec.ts';
 export { CIFAR_MD5, CIFAR_URL, NetworkError, downloadCifar10Archive, md5File, unpackCifar10, verifyMd5 } from './download.ts';
 
 export interface DataOptions {
   dataDir: string;
   /** CIFAR records per file; only tests that write small files set it */
   cifarRecordsPerFile?: number;
-}
-
-/** `--data-dir` flag, else INITBENCH_DATA, else `data/` (relative to the working directory). */
-export function resolveDataDir(flag?: string): string {
-  if (flag !== undefined && flag !== '') return flag;
-  const env = process.env['INITBENCH_DATA'];
-  return env !== undefined && env !== '' ? env : 'data';
-}
-
-export function dataLabel(spec: DataSpec): string {
-  return spec.kind === 'synthetic' ? `synthetic d=${spec.difficulty} k=${spec.classes}` : `cifar10 ${spec.trainSize}/${spec.testSize}${spec.augment ? ' aug' : ''}`;
-}
-
-/** Shape and size checks that need no files: the runner can call it while planning. */
-export function checkDataSpec(spec: DataSpec, input: InputSpec): void {
-  if (spec.kind === 'cifar10') {
-    checkCifarInput(input);
-    return;
-  }
-  if (!(spec.difficulty >= 0 && spec.difficulty <= 1)) {
-    throw inputError({ path: 'data.difficulty', expected: 'a number in [0, 1]', got: spec.difficulty });
-  }
-  if (!Number.isInteger(spec.classes) || spec.classes < 2 || spec.classes > 255) {
-    throw inputError({ path: 'data.classes', expected: 'an integer in 2..255', got: spec.classes });
-  }
-  for (const k of ['trainSize', 'testSize'] as const) {
-    if (!Number.isInteger(spec[k]) || spec[k] < 1) throw inputError({ path: `data.${k}`, expected: 'an integer ≥ 1', got: spec[k] });
-  }
-}
-
-/**
- * Throws a clear InputError (before any run starts) when the files a cifar10 spec needs are absent,
- * of the wrong size, or hold a label > 9.
- */
-export function assertDataAvailable(spec: DataSpec, dataDir: string, opts: { cifarRecordsPerFile?: number } = {}): void {
-  if (spec.kind === 'cifar10') assertCifarFiles(spec, { dataDir, recordsPerFile: opts.cifarRecordsPerFile }, true);
 }
 
 export async function loadData(spec: DataSpec, input: InputSpec, seed: number, opts: DataOptions): Promise<Dataset> {

@@ -3,17 +3,12 @@ export {
   forward,
   getWeightMap,
   setWeightMap,
-  planLayers,
-  layerInits,
-  residualBlocks,
-  validateArch,
   type BuildOptions,
   type BuiltModel,
   type ForwardHooks,
-  type LayerInit,
-  type LayerRole,
-  type ModelLayerInfo,
   type NetLayers,
 } from './build.ts';
+// The tfjs-free half; src/suite imports './plan.ts' directly so that planning loads no tfjs.
+export { convOutSize, hasBn, isResidual, layerInits, planLayers, residualBlocks, validateArch, type ModelLayerInfo } from './plan.ts';
 export { activationLayer, ScaledElu, DEFAULT_ALPHA } from './activation.ts';
 export { buildRunModel, type RunModel, type BuildRunOptions } from './run.ts';
