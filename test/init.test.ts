@@ -2,18 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readyBackend } from '../src/backend/index.ts';
 import { InputError } from '../src/core/errors.ts';
-import type { ActivationSpec, InitSpec } from '../src/core/types.ts';
+import type { ActivationSpec, InitSpec, LayerInit } from '../src/core/types.ts';
 import {
   INITIALIZER_NAMES,
-  type LayerInit,
-  OrthogonalInit,
   SEED_FOR_ZERO,
   TRUNCATED_VARIANCE_FACTOR,
-  VarianceScalingInit,
-  applyLsuv,
-  createInitializer,
   fans,
   fixupVarianceFactor,
+  initializerFamily,
   isDataDependent,
   nominalMoments,
   normalizeInitSpec,
@@ -21,6 +17,8 @@ import {
   resolveInitName,
   trueMoments,
 } from '../src/init/index.ts';
+import { OrthogonalInit, VarianceScalingInit, applyLsuv, createInitializer } from '../src/init/tfjs.ts';
+import { INITIALIZERS } from '../src/init/registry.ts';
 import { auditInitializer, quietTfjsWarnings, sampleStats, varianceCi } from '../src/init/audit.ts';
 
 const relu: ActivationSpec = { name: 'relu' };
@@ -107,6 +105,34 @@ describe('names and specs', () => {
   });
   it('every name normalizes, and only lsuv is data-dependent', () => {
     for (const n of INITIALIZER_NAMES) expect(isDataDependent(normalizeInitSpec(n))).toBe(n === 'lsuv');
+  });
+});
+
+describe('the registry: one entry per initializer', () => {
+  const aliases = INITIALIZERS.flatMap((e) => e.aliases.map((a) => [a, e.name] as const));
+  it.each(aliases)('alias %s resolves to %s', (alias, name) => {
+    expect(resolveInitName(alias)).toBe(name);
+  });
+  it('no alias is listed twice or shadows a name', () => {
+    const spellings = [...INITIALIZER_NAMES, ...aliases.map(([a]) => a)];
+    expect(new Set(spellings).size).toBe(spellings.length);
+  });
+  it.each(INITIALIZERS.map((e) => [e.name, e.options] as const))('%s: normalizing fills every option it reads but the gain ones (%j)', (name, options) => {
+    const spec = normalizeInitSpec(name);
+    for (const k of options.filter((o) => !['gain', 'activation', 'alpha'].includes(o))) expect(spec[k]).toBeDefined();
+  });
+  it.each([
+    ['he-normal', 'he'],
+    ['fixup', 'fixup'],
+    ['lecun-uniform', 'lecun'],
+    ['tfjs:heUniform', 'he'],
+    ['tfjs:glorotNormal', 'xavier'],
+    ['tfjs:default', 'xavier'],
+    ['tfjs:orthogonal', 'orthogonal'],
+    ['tfjs:randomUniform', 'uniform'],
+    ['he-nromal', null],
+  ])('%s is of family %s', (name, family) => {
+    expect(initializerFamily(name)).toBe(family);
   });
 });
 

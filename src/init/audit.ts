@@ -13,18 +13,24 @@
  * ‖WᵀW − g²I‖_F/‖g²I‖_F exceeds 1e-4 (float32 storage gives ~1e-7).
  */
 import type { ActivationSpec, InitAuditRow, InitSpec } from '../core/types.ts';
+import { InputError } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { chi2Quantile, normQuantile } from '../theory/index.ts';
-import { createInitializer, drawnDistribution, nominalMoments, orthogonalGain } from './create.ts';
+import { INITIALIZER_NAMES, drawnDistribution, nominalMoments, orthogonalGain } from './registry.ts';
+import { normalizeInitSpec } from './spec.ts';
+import { createInitializer } from './tfjs.ts';
 import { orthogonalityError } from './draw.ts';
 import { sizeOf } from './fans.ts';
 
-export const CI_LEVEL = 0.999;
+const CI_LEVEL = 0.999;
 /** Entries pooled per initializer by default (K = ⌈this / size⌉ draws). */
-export const DEFAULT_SAMPLE_ENTRIES = 200_000;
+const DEFAULT_SAMPLE_ENTRIES = 200_000;
 const ORTHO_TOL = 1e-4;
 
-export interface AuditOptions {
+/** The weight `init-stats` audits by default: a 3×3 conv, 64 → 64 channels. */
+export const AUDIT_SHAPE: readonly number[] = [3, 3, 64, 64];
+
+interface AuditOptions {
   /** independent draws of the whole shape; default ⌈200 000 / size⌉ (1 for tfjs:orthogonal, whose tf-op QR is slow) */
   samples?: number;
   activation?: ActivationSpec;
@@ -32,12 +38,12 @@ export interface AuditOptions {
   seed?: number;
 }
 
-export function defaultSamples(spec: InitSpec, shape: number[]): number {
+function defaultSamples(spec: InitSpec, shape: number[]): number {
   if (spec.name === 'tfjs:orthogonal') return 1;
   return Math.max(1, Math.ceil(DEFAULT_SAMPLE_ENTRIES / sizeOf(shape)));
 }
 
-export interface SampleStats {
+interface SampleStats {
   n: number;
   mean: number;
   /** unbiased sample variance */
@@ -169,6 +175,39 @@ function orthogonalityOf(spec: InitSpec, data: Float32Array, shape: number[], ga
     return orthogonalityError(H, cin, cols, gain) + Math.sqrt(offCentre);
   }
   return orthogonalityError(data, rows, cols, gain);
+}
+
+/** An initializer that cannot draw the audited shape, and why. */
+interface SkippedAudit {
+  init: string;
+  reason: string;
+}
+
+/**
+ * Audits each spec on `shape`; one whose shape check fails (an InputError) is skipped with its reason
+ * instead of stopping the rest. Needs a ready tfjs backend.
+ */
+export function auditInitializers(specs: readonly InitSpec[], shape: readonly number[], opts: AuditOptions = {}): { rows: InitAuditRow[]; skipped: SkippedAudit[] } {
+  const rows: InitAuditRow[] = [];
+  const skipped: SkippedAudit[] = [];
+  for (const spec of specs) {
+    try {
+      rows.push(quietTfjsWarnings(() => auditInitializer(spec, [...shape], opts)));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      skipped.push({ init: spec.name, reason: e.message });
+    }
+  }
+  return { rows, skipped };
+}
+
+/** Every initializer, ours and tfjs's, with its defaults: the rows the report's audit table shows. */
+export function auditAll(shape: readonly number[] = AUDIT_SHAPE, opts: AuditOptions = {}): { rows: InitAuditRow[]; skipped: SkippedAudit[] } {
+  return auditInitializers(
+    INITIALIZER_NAMES.map((n) => normalizeInitSpec(n, { flags: true })),
+    shape,
+    opts,
+  );
 }
 
 /** Keeps tfjs's "Orthogonal initializer is being called on a matrix with more than 2000 elements" off the output. */

@@ -6,10 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
-import type { Distribution } from './catalog.ts';
+import type { Distribution } from './registry.ts';
 import {
   TRUNCATED_STD_CORRECTION,
   deltaOrthogonal,
+  deltaOrthogonalProblem,
   drawNormal,
   drawTruncated,
   drawUniform,
@@ -41,7 +42,7 @@ function normalizeMode(m: string): Mode {
   throw new Error(`initbench.VarianceScaling: unknown mode ${JSON.stringify(m)}`);
 }
 
-export interface VarianceScalingConfig {
+interface VarianceScalingConfig {
   /** Var(W) = scale / fan(mode) */
   scale: number;
   mode: Mode;
@@ -80,7 +81,7 @@ export class VarianceScalingInit extends InitializerBase {
   }
 }
 
-export interface GainConfig {
+interface GainConfig {
   gain: number;
   seed: number;
 }
@@ -125,17 +126,6 @@ export class DeltaOrthogonalInit extends InitializerBase {
   override getConfig(): tf.serialization.ConfigDict {
     return { gain: this.gain, seed: this.seed };
   }
-}
-
-/** Why a shape cannot take a delta-orthogonal kernel, or null. */
-export function deltaOrthogonalProblem(shape: number[]): string | null {
-  if (shape.length === 2) return null;
-  if (shape.length < 3 || shape.length > 4) return `needs a conv kernel [k,cin,cout] or [kh,kw,cin,cout], got [${shape.join(',')}]`;
-  const cin = shape[shape.length - 2]!;
-  const cout = shape[shape.length - 1]!;
-  for (const k of shape.slice(0, -2)) if (k % 2 === 0) return `needs an odd kernel size (a centre tap), got ${k} in [${shape.join(',')}]`;
-  if (cin > cout) return `needs cin ≤ cout (an isometry from cin to cout channels), got cin ${cin} > cout ${cout}`;
-  return null;
 }
 
 export class ConstantInit extends InitializerBase {

@@ -114,6 +114,17 @@ function thinQ(A: Float64Array, m: number, n: number): Float64Array {
   return Q;
 }
 
+/** Why a shape cannot take a delta-orthogonal kernel, or null. */
+export function deltaOrthogonalProblem(shape: number[]): string | null {
+  if (shape.length === 2) return null;
+  if (shape.length < 3 || shape.length > 4) return `needs a conv kernel [k,cin,cout] or [kh,kw,cin,cout], got [${shape.join(',')}]`;
+  const cin = shape[shape.length - 2]!;
+  const cout = shape[shape.length - 1]!;
+  for (const k of shape.slice(0, -2)) if (k % 2 === 0) return `needs an odd kernel size (a centre tap), got ${k} in [${shape.join(',')}]`;
+  if (cin > cout) return `needs cin ≤ cout (an isometry from cin to cout channels), got cin ${cin} > cout ${cout}`;
+  return null;
+}
+
 /**
  * Delta-orthogonal kernel (Xiao et al. 2018): zero except the centre tap, which is gain·H with
  * H [cin, cout] having orthonormal rows (needs cin ≤ cout). Shape [k, cin, cout] or [kh, kw, cin, cout].

@@ -1,45 +1,18 @@
 /**
- * Weight initializers: names and options (catalog), tfjs Initializer classes (registered for
- * save/load), their expected moments, LSUV, and the sample audit behind `initbench init-stats`.
+ * Weight initializers, the tfjs-free part: the registry (one entry per initializer: names, aliases,
+ * options, family, gain, shape checks, expected moments), spec normalization, fans and seeded draws.
+ * Planning imports this. The tfjs Initializers and LSUV are behind src/init/tfjs.ts; the sample audit
+ * behind `initbench init-stats` is src/init/audit.ts.
  */
 export {
   INITIALIZER_NAMES,
-  CATALOG,
-  ACTIVATION_NAMES,
-  INIT_DEFAULTS,
-  catalogEntry,
-  resolveInitName,
-  normalizeInitSpec,
+  initializerFamily,
   isDataDependent,
-  type CatalogEntry,
-  type Family,
-  type Distribution,
-  type Where,
-} from './catalog.ts';
-export {
-  createInitializer,
   nominalMoments,
   trueMoments,
-  resolveGain,
-  fixupVarianceFactor,
-  drawnDistribution,
-  orthogonalGain,
-  TRUNCATED_VARIANCE_FACTOR,
-  type LayerInit,
-  type LayerRole,
-  type Moments,
-  type MomentsContext,
-} from './create.ts';
-export {
-  VarianceScalingInit,
-  OrthogonalInit,
-  DeltaOrthogonalInit,
-  ConstantInit,
-  NormalInit,
-  UniformInit,
-  deltaOrthogonalProblem,
-  type TfInitializer,
-} from './classes.ts';
-export { applyLsuv, type LsuvStep } from './lsuv.ts';
-export { fans, fanFor, sizeOf } from './fans.ts';
-export { SEED_FOR_ZERO, TRUNCATED_STD_CORRECTION, effectiveSeed, orthogonalMatrix, orthogonalityError } from './draw.ts';
+  type Family,
+} from './registry.ts';
+export { ACTIVATION_NAMES, normalizeInitSpec, resolveInitName } from './spec.ts';
+export { TRUNCATED_VARIANCE_FACTOR, fixupVarianceFactor } from './moments.ts';
+export { fans } from './fans.ts';
+export { SEED_FOR_ZERO, orthogonalityError } from './draw.ts';

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { InitSpec } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
-import { INIT_DEFAULTS } from './catalog.ts';
+import { LSUV_DEFAULTS } from './registry.ts';
 
 export interface LsuvStep {
   layer: string;
@@ -28,8 +28,8 @@ function outputStd(model: tf.LayersModel, layer: tf.layers.Layer, batch: tf.Tens
 }
 
 export async function applyLsuv(model: tf.LayersModel, batch: tf.Tensor, layerNames: string[], spec: InitSpec): Promise<LsuvStep[]> {
-  const tol = spec.tol ?? INIT_DEFAULTS.lsuvTol;
-  const maxIter = spec.maxIter ?? INIT_DEFAULTS.lsuvMaxIter;
+  const tol = spec.tol ?? LSUV_DEFAULTS.tol;
+  const maxIter = spec.maxIter ?? LSUV_DEFAULTS.maxIter;
   const out: LsuvStep[] = [];
   for (const name of layerNames) {
     let layer: tf.layers.Layer;

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunSpec } from '../core/types.ts';
 import { deriveSeed } from '../core/rng.ts';
-import { applyLsuv, createInitializer, isDataDependent, nominalMoments, type LsuvStep } from '../init/index.ts';
+import { isDataDependent, nominalMoments } from '../init/index.ts';
+import { applyLsuv, createInitializer, type LsuvStep } from '../init/tfjs.ts';
 import { buildModel, residualBlocks, type ModelLayerInfo, type NetLayers } from './build.ts';
 
 export interface RunModel {

@@ -3,6 +3,7 @@
  * checked against them, and a short terminal table.
  */
 import type { RunRecord } from '../core/types.ts';
+import { initializerFamily, type Family } from '../init/index.ts';
 import { probeSummaryRows, trainabilityRows, type ProbeSummaryRow, type TrainCell } from './rows.ts';
 import { fmt, fmtRatio as fr, groupBy } from './util.ts';
 
@@ -50,8 +51,13 @@ function probeSentence(r: ProbeSummaryRow): string {
   return `${r.init} + ${r.activation}${where}: variance × ${fr(r.perLayerRatio)} per layer${theory}${after}.`;
 }
 
-const XAVIERISH = /xavier|glorot|lecun/i;
-const HEISH = /^(he-|tfjs:he)|kaiming/i;
+/** A row's init label is its initializer's canonical name, then options in parentheses (see initLabeler). */
+const family = (r: ProbeSummaryRow): Family | null => initializerFamily(r.init.split(' ')[0]!);
+const isXavierish = (r: ProbeSummaryRow): boolean => {
+  const f = family(r);
+  return f === 'xavier' || f === 'lecun';
+};
+const isHe = (r: ProbeSummaryRow): boolean => family(r) === 'he';
 
 function setting(r: ProbeSummaryRow): string {
   return `${r.init} + ${r.activation} (${r.panel === 'all runs' ? `depth ${r.depth}` : `depth ${r.depth}, ${r.panel}`})`;
@@ -61,16 +67,16 @@ function claims(rows: readonly ProbeSummaryRow[]): Claim[] {
   const out: Claim[] = [];
   const relu = rows.filter((r) => r.activation === 'relu' && r.perLayerRatio !== null);
   // Unit-gain inits with fan_in = fan_out: whatever they lose per layer is ReLU's doing (and padding's).
-  const xav = relu.filter((r) => XAVIERISH.test(r.init) && !r.init.startsWith('tfjs:'));
-  const he = relu.filter((r) => HEISH.test(r.init) && !r.init.startsWith('tfjs:'));
+  const xav = relu.filter((r) => isXavierish(r) && !r.init.startsWith('tfjs:'));
+  const he = relu.filter((r) => isHe(r) && !r.init.startsWith('tfjs:'));
   const pad = (r: ProbeSummaryRow) => r.paddingFactor ?? 1;
   // The claims are about deep nets: judge each on its deepest, then widest, setting.
   // Prefer a setting where He and Xavier both ran (the comparison the claims are about).
-  const panelsWithBoth = new Set(relu.filter((r) => XAVIERISH.test(r.init)).map((r) => r.panel).filter((p) => relu.some((r) => r.panel === p && HEISH.test(r.init))));
+  const panelsWithBoth = new Set(relu.filter(isXavierish).map((r) => r.panel).filter((p) => relu.some((r) => r.panel === p && isHe(r))));
   const best = (a: ProbeSummaryRow, b: ProbeSummaryRow) =>
     Number(panelsWithBoth.has(b.panel)) - Number(panelsWithBoth.has(a.panel)) || b.depth - a.depth || b.width - a.width;
   // Xavier itself first; LeCun (the same 1/fan_in here) stands in when Xavier did not run.
-  const isXavier = (r: ProbeSummaryRow) => Number(/xavier|glorot/i.test(r.init));
+  const isXavier = (r: ProbeSummaryRow) => Number(family(r) === 'xavier');
   xav.sort((a, b) => best(a, b) || isXavier(b) - isXavier(a));
   he.sort(best);
   if (xav.length > 0) {

@@ -8,7 +8,7 @@
  */
 import { Type, type Static, type TArray, type TSchema } from '@sinclair/typebox';
 import type { ArchKind, DownsampleMode } from '../core/types.ts';
-import { ACTIVATION_NAMES } from '../init/catalog.ts';
+import { ACTIVATION_NAMES } from '../init/index.ts';
 
 // the one list of activations (src/init's), so a new one is accepted in suites too
 export { ACTIVATION_NAMES };

@@ -3,7 +3,9 @@ import type { CommandModule } from 'yargs';
 import { backendFlag, jobsFlag } from '../options.ts';
 import path from 'node:path';
 import { runFromArgs } from './run.ts';
-import { auditAllAndWrite } from './init-stats.ts';
+import { readyBackend } from '../../backend/index.ts';
+import { auditAll } from '../../init/audit.ts';
+import { writeFileAtomic } from '../../results/index.ts';
 import { checkAndWrite } from './check.ts';
 
 /** The shipped default suite, wherever initbench is run from. */
@@ -40,7 +42,9 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     let checkFailed = 0;
     if (args.audit) {
       const t1 = Date.now();
-      const audit = await auditAllAndWrite({ out: path.join(root, 'init-stats', 'init-stats.json') });
+      await readyBackend('auto');
+      const audit = auditAll();
+      writeFileAtomic(path.join(root, 'init-stats', 'init-stats.json'), JSON.stringify(audit.rows, null, 2) + '\n');
       const dev = audit.rows.filter((x) => x.verdict === 'deviates').map((x) => `${x.init} ×${x.ratio.toFixed(3)}`);
       process.stdout.write(`init-stats: ${audit.rows.length} initializers audited in ${((Date.now() - t1) / 1000).toFixed(1)} s; deviating from nominal: ${dev.join(', ') || 'none'}\n`);
       const t2 = Date.now();

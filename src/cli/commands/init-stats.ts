@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import type { ActivationSpec, BackendChoice, InitAuditRow, InitSpec } from '../../core/types.ts';
+import type { InitAuditRow, InitSpec } from '../../core/types.ts';
 import { InputError, inputError } from '../../core/errors.ts';
 import { readyBackend } from '../../backend/index.ts';
 import { INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
-import { auditInitializer, defaultSamples, quietTfjsWarnings } from '../../init/audit.ts';
+import { AUDIT_SHAPE, auditAll, auditInitializers } from '../../init/audit.ts';
 import { parseActivation, parseBackend, backendFlag } from '../options.ts';
 import { writeFileAtomic } from '../../results/index.ts';
 
@@ -83,26 +83,6 @@ export function formatAuditTable(rows: readonly InitAuditRow[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 
-/** Audits every initializer (ours and tfjs's) on `shape` and writes the rows to `out` (for the report). */
-export async function auditAllAndWrite(opts: { out: string; shape?: number[]; seed?: number; backend?: BackendChoice }): Promise<{ rows: InitAuditRow[]; skipped: string[] }> {
-  const shape = opts.shape ?? [3, 3, 64, 64];
-  const activation: ActivationSpec = { name: 'relu' };
-  await readyBackend(opts.backend ?? 'auto');
-  const rows: InitAuditRow[] = [];
-  const skipped: string[] = [];
-  for (const name of INITIALIZER_NAMES) {
-    const spec = normalizeInitSpec(name, { flags: true });
-    try {
-      rows.push(quietTfjsWarnings(() => auditInitializer(spec, shape, { samples: defaultSamples(spec, shape), activation, seed: opts.seed ?? 1 })));
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      skipped.push(`${spec.name}: ${e.message}`);
-    }
-  }
-  writeFileAtomic(opts.out, JSON.stringify(rows, null, 2) + '\n');
-  return { rows, skipped };
-}
-
 export const initStatsCommand: CommandModule<object, Args> = {
   command: 'init-stats',
   describe: 'draw initializers and check their mean, variance (with a CI), support and orthogonality against their math',
@@ -110,7 +90,7 @@ export const initStatsCommand: CommandModule<object, Args> = {
     y
       .option('init', { type: 'string', describe: `initializer: ${INITIALIZER_NAMES.join(', ')} (aliases: kaiming-*, glorot-*)` })
       .option('all', { type: 'boolean', default: false, describe: 'every initializer, ours and tfjs’s' })
-      .option('shape', { type: 'string', default: '3,3,64,64', describe: 'weight shape: conv kh,kw,cin,cout or dense in,out' })
+      .option('shape', { type: 'string', default: AUDIT_SHAPE.join(','), describe: 'weight shape: conv kh,kw,cin,cout or dense in,out' })
       .option('samples', { type: 'string', describe: 'independent draws of the shape (default: enough for 200 000 entries)' })
       .option('activation', { type: 'string', default: 'relu', describe: 'the run activation (gain of orthogonal kinds)' })
       .option('alpha', { type: 'number', describe: 'leaky_relu slope / elu alpha of --activation' })
@@ -129,29 +109,19 @@ export const initStatsCommand: CommandModule<object, Args> = {
     const seed = parseSeed(args.seed);
     const activation = parseActivation(args.activation, args.alpha);
     const backend = parseBackend(args.backend);
-    let specs: InitSpec[];
-    if (args.all) {
-      if (args.init !== undefined) throw inputError({ flag: 'init', expected: 'either --init NAME or --all, not both', got: args.init });
-      specs = INITIALIZER_NAMES.map((n) => normalizeInitSpec(n, { flags: true }));
-    } else {
-      if (args.init === undefined) throw inputError({ flag: 'init', expected: 'an initializer name (or --all)', got: undefined });
+    if (args.all && args.init !== undefined) throw inputError({ flag: 'init', expected: 'either --init NAME or --all, not both', got: args.init });
+    if (!args.all && args.init === undefined) throw inputError({ flag: 'init', expected: 'an initializer name (or --all)', got: undefined });
+    let spec: InitSpec | null = null;
+    if (args.init !== undefined) {
       const raw: Record<string, unknown> = { name: args.init };
       for (const k of ['mode', 'gain', 'std', 'limit', 'value'] as const) if (args[k] !== undefined) raw[k] = args[k];
-      specs = [normalizeInitSpec(raw, { flags: true })];
+      spec = normalizeInitSpec(raw, { flags: true });
     }
     await readyBackend(backend);
-    const rows: InitAuditRow[] = [];
-    const skipped: string[] = [];
-    for (const spec of specs) {
-      try {
-        rows.push(quietTfjsWarnings(() => auditInitializer(spec, shape, { samples: samples ?? defaultSamples(spec, shape), activation, seed })));
-      } catch (e) {
-        // A shape an initializer cannot take: an error for --init, a skipped row for --all.
-        if (!(e instanceof InputError)) throw e;
-        if (!args.all) throw new InputError(`--init ${spec.name} with --shape ${shape.join(',')}: ${e.message}`, { flag: 'shape' });
-        skipped.push(`${spec.name}: ${e.message}`);
-      }
-    }
+    const opts = { samples, activation, seed };
+    const { rows, skipped } = spec === null ? auditAll(shape, opts) : auditInitializers([spec], shape, opts);
+    // A shape an initializer cannot take: an error for --init, a skipped row for --all.
+    if (spec !== null && skipped.length > 0) throw new InputError(`--init ${spec.name} with --shape ${shape.join(',')}: ${skipped[0]!.reason}`, { flag: 'shape' });
     if (args.json) {
       const text = JSON.stringify(args.all ? rows : rows[0], null, 2) + '\n';
       process.stdout.write(text);
@@ -163,6 +133,6 @@ export const initStatsCommand: CommandModule<object, Args> = {
       const dev = rows.filter((r) => r.verdict === 'deviates');
       if (dev.length > 0) process.stdout.write(`\ndeviating from nominal: ${dev.map((r) => `${r.init} (measured ×${r.ratio.toFixed(3)})`).join(', ')}\n`);
     }
-    for (const s of skipped) process.stderr.write(`initbench: skipped ${s}\n`);
+    for (const s of skipped) process.stderr.write(`initbench: skipped ${s.init}: ${s.reason}\n`);
   },
 };
