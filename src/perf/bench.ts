@@ -10,11 +10,12 @@ import { setBackpropInputChoice } from '../backend/wasm-kernels.ts';
 import type { BackendName, CheckRow } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
-import { WorkerPool } from '../run/pool.ts';
+import { WorkerPool } from '../pool/pool.ts';
 import { PERF_CNN, convFlops, trainStepFlops, type StepFlops } from './cnn.ts';
 import { runGate } from './gate.ts';
 import { loadSample, machineInfo, type LoadSample, type MachineInfo } from './machine.ts';
 import { gflops, timeReps, type Timing } from './timing.ts';
+import { perfTask } from './tasks.ts';
 import type { TrainTiming } from './train.ts';
 
 export const PERF_BACKENDS: readonly BackendName[] = ['node', 'wasm', 'cpu'];
@@ -153,7 +154,7 @@ async function timeTrainOnPool(backend: BackendName, jobs: number, reps: number,
   try {
     const barrier = { buffer: new SharedArrayBuffer(4), parties: jobs };
     const outcomes = await Promise.all(
-      Array.from({ length: jobs }, () => pool.run<TrainTiming>({ kind: 'perf-train', warmup, reps, barrier })),
+      Array.from({ length: jobs }, () => pool.run(perfTask('train', { warmup, reps, barrier }))),
     );
     const failed = outcomes.find((o) => !o.ok);
     if (failed !== undefined && !failed.ok) return { failed: `${failed.error.kind}: ${failed.error.message}` };

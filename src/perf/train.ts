@@ -1,6 +1,6 @@
 /**
  * Timing SGD steps of the perf CNN on the active backend. Used in-process and by pool workers
- * (task kind 'perf-train'); with a barrier, workers start their timed steps together so the
+ * (tasks.ts); with a barrier, workers start their timed steps together so the
  * pool's throughput is measured with every worker busy.
  */
 import * as tf from '@tensorflow/tfjs';

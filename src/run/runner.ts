@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, inputError } from '../core/errors.ts';
-import type { BackendChoice, BackendName, DataSamples, DataSpec, Environment, InputSpec, Manifest, RunRecord, RunSpec } from '../core/types.ts';
+import type { BackendChoice, BackendName, DataSamples, DataSpec, Environment, ErrorInfo, InputSpec, Manifest, RunRecord, RunSpec } from '../core/types.ts';
 import { canonicalJson } from '../suite/canonical.ts';
 import type { LoadedSuite } from '../suite/index.ts';
 import {
@@ -21,10 +21,12 @@ import {
   writeManifest,
   writeSamples,
 } from '../results/index.ts';
-import { WorkerPool, type PoolOutcome } from './pool.ts';
+import { WorkerPool, type PoolOutcome, type TaskFailure } from '../pool/pool.ts';
+import { poolTask } from '../pool/tasks.ts';
 import { makeProgress, type ProgressMode } from './progress.ts';
 import { shardSlice, type Shard } from './shard.ts';
 import { dataSeed } from './seeds.ts';
+import { runTask } from './tasks.ts';
 
 /** Runs one spec somewhere and reports its record, or why it could not produce one. */
 export type Executor = (spec: RunSpec) => Promise<PoolOutcome<RunRecord>>;
@@ -67,8 +69,10 @@ export function failedRecord(
   backend: BackendName,
   startedAt: string,
   wallMs: number,
-  error: { message: string; stack: string | null; kind: 'exception' | 'worker-crash' | 'timeout' },
+  failure: TaskFailure,
 ): RunRecord {
+  // an input error inside one run fails that run like any exception; only the start-up ping's stops the suite
+  const error: ErrorInfo = failure.kind === 'input' ? { message: failure.message, stack: failure.stack, kind: 'exception' } : failure;
   return { id: spec.id, suiteHash, spec, backend, startedAt, wallMs, status: 'failed', probe: null, train: null, error };
 }
 
@@ -122,10 +126,10 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
   try {
     let environment: Environment;
     if (pool !== null) {
-      const ping = await pool.run<{ backend: BackendName; detail: string }>({ kind: 'ping' });
+      const ping = await pool.run(poolTask('ping', {}));
       if (!ping.ok) {
         // an explicit --backend that cannot load is the user's to fix (exit 2), like on the main thread
-        if (ping.error.message.startsWith('--backend')) throw new InputError(ping.error.message, { flag: 'backend' });
+        if (ping.error.kind === 'input') throw ping.error.inputError;
         throw new Error(`the worker pool could not start: ${ping.error.message}`);
       }
       environment = captureEnvironment({ name: ping.value.backend, detail: ping.value.detail });
@@ -157,10 +161,7 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
     const exec: Executor =
       opts.executor ??
       ((spec) =>
-        pool!.run<RunRecord>(
-          { kind: 'run', spec, suiteHash: loaded.hash, dataDir: opts.dataDir },
-          opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {},
-        ));
+        pool!.run(runTask('run', { spec, suiteHash: loaded.hash, dataDir: opts.dataDir }), opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}));
     const counts: RunSuiteResult['counts'] = { ok: 0, stalled: 0, diverged: 0, failed: 0 };
     const progress = makeProgress(opts.progress, log);
     progress.start(pending.length, slice.length - pending.length);
@@ -203,7 +204,7 @@ async function writeDataSamples(pool: WorkerPool, out: string, datas: { data: Da
   const known = new Set(have.map((s) => canonicalJson(s.data)));
   const missing = datas.filter((d) => !known.has(canonicalJson(d.data)));
   if (missing.length === 0) return;
-  const got = await Promise.all(missing.map((d) => pool.run<DataSamples>({ kind: 'samples', data: d.data, input: d.input, seed: d.seed, dataDir })));
+  const got = await Promise.all(missing.map((d) => pool.run(runTask('samples', { data: d.data, input: d.input, seed: d.seed, dataDir }))));
   for (const g of got) {
     if (!g.ok) throw new Error(`sampling images for samples.json failed: ${g.error.message}`);
     have.push(g.value);

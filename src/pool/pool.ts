@@ -1,12 +1,14 @@
 /**
- * A pool of worker threads (piscina), one single-threaded tfjs backend each, for independent runs.
- * A task that throws or whose worker dies rejects only that task; piscina replaces the worker.
+ * A pool of worker threads (piscina), one single-threaded tfjs backend each, for independent tasks
+ * (suite runs, perf timing; see task.ts). A task that throws or whose worker dies fails only that task;
+ * piscina replaces the worker.
  */
 import { Piscina } from 'piscina';
 import { fileURLToPath } from 'node:url';
-import type { BackendChoice } from '../core/types.ts';
-import type { WorkerTask } from './tasks.ts';
-import type { WorkerEnvelope } from './worker.ts';
+import { InputError } from '../core/errors.ts';
+import type { BackendChoice, ErrorInfo } from '../core/types.ts';
+import type { Task } from './task.ts';
+import type { WorkerEnvelope, WorkerReply } from './worker.ts';
 
 export interface PoolOptions {
   jobs: number;
@@ -15,9 +17,10 @@ export interface PoolOptions {
   threads?: number;
 }
 
-export type PoolOutcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: { message: string; stack: string | null; kind: 'exception' | 'worker-crash' | 'timeout' } };
+/** Why a task produced no value: an exception, its worker dying, its time limit, or an input error to rethrow. */
+export type TaskFailure = ErrorInfo | { kind: 'input'; message: string; stack: string | null; inputError: InputError };
+
+export type PoolOutcome<T> = { ok: true; value: T } | { ok: false; error: TaskFailure };
 
 export interface RunOptions {
   /** abort the task after this long: its worker is terminated (and replaced) and the outcome is a timeout */
@@ -40,11 +43,14 @@ export class WorkerPool {
   }
 
   /** Runs one task; never rejects: failures come back as { ok: false }. */
-  async run<T>(task: WorkerTask, opts: RunOptions = {}): Promise<PoolOutcome<T>> {
+  async run<T>(task: Task<T>, opts: RunOptions = {}): Promise<PoolOutcome<T>> {
     const env: WorkerEnvelope = { backend: this.opts.backend, threads: this.opts.threads ?? 1, task };
     const signal = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : null;
     try {
-      return { ok: true, value: (await this.piscina.run(env, { signal })) as T };
+      const reply = (await this.piscina.run(env, { signal })) as WorkerReply;
+      if (reply.kind === 'value') return { ok: true, value: reply.value as T };
+      const inputError = new InputError(reply.message);
+      return { ok: false, error: { kind: 'input', message: reply.message, stack: reply.stack, inputError } };
     } catch (e) {
       const err = e as Error;
       if (signal?.aborted === true) {
