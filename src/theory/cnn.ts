@@ -100,6 +100,12 @@ interface Map2 {
 
 const fill = (h: number, w: number, x: number): Map2 => ({ h, w, v: new Float64Array(h * w).fill(x) });
 const meanOf = (m: Map2): number => m.v.reduce((a, b) => a + b, 0) / m.v.length;
+/** f applied position by position to maps of one size. */
+function zipMap(a: Map2, f: (x: number, p: number) => number): Map2 {
+  const out = fill(a.h, a.w, 0);
+  for (let p = 0; p < out.v.length; p++) out.v[p] = f(a.v[p]!, p);
+  return out;
+}
 
 /** Forward: out(o) = Σ_{in-bounds taps} in(o·s − before + t), per axis pair. */
 function convForward(inp: Map2, k: number, stride: number, padding: 'same' | 'valid'): Map2 {
@@ -142,9 +148,15 @@ function convBackward(grad: Map2, inH: number, inW: number, k: number, stride: n
   return out;
 }
 
-/** Moments of φ(x), x ~ N(mean, q), memoised per layer (interior positions repeat exactly). */
-function actMoments(act: Act): (mean: number, q: number) => { e: number; m: number; d: number } {
-  const memo = new Map<string, { e: number; m: number; d: number }>();
+interface ActMoments {
+  e: number;
+  m: number;
+  d: number;
+}
+
+/** Moments of φ(x), x ~ N(mean, q), memoised (interior positions repeat exactly). */
+function actMoments(act: Act): (mean: number, q: number) => ActMoments {
+  const memo = new Map<string, ActMoments>();
   return (mean, q) => {
     const key = `${mean}|${q}`;
     const hit = memo.get(key);
@@ -155,7 +167,14 @@ function actMoments(act: Act): (mean: number, q: number) => { e: number; m: numb
   };
 }
 
-function pool2(m: Map2): { h: number; w: number; idx: (py: number, px: number) => number[] } {
+/** A 2×2 stride-2 pool's output size and, per output, the positions of its window. */
+interface Windows {
+  h: number;
+  w: number;
+  idx: (py: number, px: number) => number[];
+}
+
+function pool2(m: Map2): Windows {
   const h = Math.floor(m.h / 2);
   const w = Math.floor(m.w / 2);
   return {
@@ -163,6 +182,281 @@ function pool2(m: Map2): { h: number; w: number; idx: (py: number, px: number) =
     w,
     idx: (py, px) => [2 * py * m.w + 2 * px, 2 * py * m.w + 2 * px + 1, (2 * py + 1) * m.w + 2 * px, (2 * py + 1) * m.w + 2 * px + 1],
   };
+}
+
+/** How conv layer i is wired (1-based i). */
+interface ConvPlan {
+  cin: number;
+  stride: number;
+  /** a 2×2 pool follows the activation */
+  pooled: boolean;
+  /** the second conv of a residual block: its output is added to the block input */
+  addsSkip: boolean;
+  /** the stem or a block output: its activation is the next block's input */
+  savesSkip: boolean;
+}
+
+function planConvs(arch: TheoryArch, input: TheoryInput): ConvPlan[] {
+  const residual = arch.kind === 'residual' || arch.kind === 'residual-bn';
+  const down = new Set(arch.downsample.at);
+  return Array.from({ length: arch.depth }, (_, j) => {
+    const i = j + 1;
+    return {
+      cin: i === 1 ? input.channels : arch.width,
+      stride: arch.downsample.mode === 'stride' && down.has(i) ? 2 : 1,
+      pooled: arch.downsample.mode !== 'stride' && down.has(i),
+      addsSkip: residual && i > 1 && i % 2 === 1,
+      savesSkip: residual && i % 2 === 1,
+    };
+  });
+}
+
+/**
+ * Where the forward pass runs: the image with its zero-padded borders, position by position, or an
+ * unbounded one (every tap in bounds), where all positions are alike and one stands for all — the
+ * "no padding" reference each layer reports beside its prediction.
+ */
+interface Geometry {
+  input(x: number): Map2;
+  /** per output position, the sum of the input map over the conv's in-bounds taps */
+  convSums(m: Map2, stride: number): Map2;
+  /** mean fraction of the conv's taps in bounds (scales the cross-position moment) */
+  tapFraction(m: Map2, stride: number): number;
+  poolWindows(m: Map2): Windows;
+}
+
+function paddedGeometry(arch: TheoryArch, input: TheoryInput): Geometry {
+  const k = arch.kernel;
+  return {
+    input: (x) => fill(input.height, input.width, x),
+    convSums: (m, stride) => convForward(m, k, stride, arch.padding),
+    tapFraction: (m, stride) => paddingFactor(m.h, m.w, k, stride, arch.padding),
+    poolWindows: pool2,
+  };
+}
+
+function unboundedGeometry(arch: TheoryArch): Geometry {
+  const k = arch.kernel;
+  return {
+    input: (x) => fill(1, 1, x),
+    convSums: (m) => fill(1, 1, k * k * m.v[0]!),
+    tapFraction: () => 1,
+    poolWindows: () => ({ h: 1, w: 1, idx: () => [0] }),
+  };
+}
+
+/**
+ * The activation entering a conv: per-position second moment m and mean e, and the cross-moment
+ * k = E[a(p)a(p′)] between different positions (0 for the i.i.d. input).
+ */
+interface Signal {
+  m: Map2;
+  e: Map2;
+  k: number;
+}
+
+/** A residual block's input x: per-position mean and variance, covariance between positions. */
+interface Skip {
+  e: Map2;
+  v: Map2;
+  cov: number;
+}
+
+/** What the forward pass keeps of layer l for the backward pass and the report. */
+interface LayerState {
+  inH: number;
+  inW: number;
+  stride: number;
+  pooled: boolean;
+  /** per-position mean / variance of the pre-activation, and E[φ′²] there */
+  mean: Map2;
+  vari: Map2;
+  d: Map2;
+  /** variance of the conv output over the whole tensor (for BN and its backward scale) */
+  convVar: number;
+  /** correlation of the pre-activation between two different positions */
+  rho: number;
+  /** layer-mean E[φ′²], and E[δ_z²] per unit E[δ²] above the activation (and pool) */
+  dBar: number;
+  back: number;
+}
+
+/** conv_l: per-position variance of its output (+ bias) and its covariance between positions. */
+function convolve(g: Geometry, a: Signal, plan: ConvPlan, V: number, k: number, sb2: number): { conv: Map2; cross: number } {
+  const sums = g.convSums(a.m, plan.stride);
+  const conv = zipMap(sums, (s) => V * plan.cin * s + sb2);
+  const cross = V * plan.cin * k * k * g.tapFraction(a.m, plan.stride) * a.k + sb2;
+  return { conv, cross };
+}
+
+/** BN divides by the channel's batch std and removes its batch mean — the component positions share. */
+function batchNorm(conv: Map2, convVar: number): { conv: Map2; cross: number } {
+  return { conv: zipMap(conv, (c) => c / (convVar + BN_EPSILON)), cross: 0 };
+}
+
+/** The pre-activation: the branch alone, or the block input x plus it (x + y, treated as Gaussian). */
+function preActivation(branch: Map2, cross: number, skip: Skip | null): { mean: Map2; vari: Map2; cov: number } {
+  if (skip === null) return { mean: fill(branch.h, branch.w, 0), vari: branch, cov: cross };
+  return { mean: skip.e, vari: zipMap(branch, (b, p) => skip.v.v[p]! + b), cov: skip.cov + cross };
+}
+
+/** φ position by position: the next signal, E[φ′²] per position, and the layer-level Gaussian (μ̄, v̄, ρ). */
+function activate(act: Act, moments: (mean: number, q: number) => ActMoments, mean: Map2, vari: Map2, cov: number) {
+  const vBar = meanOf(vari);
+  const muBar = meanOf(mean);
+  const rho = vBar > 0 ? Math.min(1, Math.max(0, cov / vBar)) : 0;
+  const at = (p: number): ActMoments => moments(mean.v[p]!, vari.v[p]!);
+  const m = zipMap(vari, (_, p) => at(p).m);
+  const e = zipMap(vari, (_, p) => at(p).e);
+  const d = zipMap(vari, (_, p) => at(p).d);
+  return { next: { m, e, k: crossMoment(act, muBar, vBar, rho) }, d, muBar, vBar, rho };
+}
+
+/**
+ * A 2×2 pool of the activation. Layer-level pooled moments (poolStats), spread over windows in
+ * proportion to their un-pooled moments (border windows, with smaller variance, keep their share).
+ */
+function pool(act: Act, mode: 'maxpool' | 'avgpool', a: Signal, windows: Windows, muBar: number, vBar: number, rho: number): { next: Signal; back: number } {
+  const st = poolStats(act, mode, muBar, vBar, rho);
+  const mBar = meanOf(a.m);
+  const eBar = meanOf(a.e);
+  const m = fill(windows.h, windows.w, 0);
+  const e = fill(windows.h, windows.w, 0);
+  for (let py = 0; py < windows.h; py++)
+    for (let px = 0; px < windows.w; px++) {
+      const ids = windows.idx(py, px);
+      const wm = ids.reduce((s, j) => s + a.m.v[j]!, 0) / ids.length;
+      const we = ids.reduce((s, j) => s + a.e.v[j]!, 0) / ids.length;
+      m.v[py * windows.w + px] = mBar > 0 ? (st.m * wm) / mBar : st.m;
+      e.v[py * windows.w + px] = Math.abs(eBar) > 1e-300 ? (st.e * we) / eBar : st.e;
+    }
+  return { next: { m, e, k: st.cross }, back: st.back };
+}
+
+/** The block input x = a: its variance per position and covariance between positions. */
+function skipOf(a: Signal): Skip {
+  return { e: a.e, v: zipMap(a.m, (m, p) => Math.max(0, m - a.e.v[p]! ** 2)), cov: a.k - meanOf(a.e) ** 2 };
+}
+
+/** Forward pass over every conv layer: conv → (BN) → (+ skip) → φ → (pool). */
+function forward(opts: PredictOptions, plans: ConvPlan[], g: Geometry): LayerState[] {
+  const { arch, activation } = opts;
+  const bn = arch.kind === 'batchnorm' || arch.kind === 'residual-bn';
+  const sb2 = arch.bias ? opts.biasVariance : 0;
+  const moments = actMoments(activation);
+  const layers: LayerState[] = [];
+  let a: Signal = { m: g.input(opts.inputVariance), e: g.input(0), k: 0 };
+  let skip: Skip | null = null;
+  plans.forEach((plan, j) => {
+    const conv = convolve(g, a, plan, opts.weightVariances[j]!, arch.kernel, sb2);
+    const convVar = meanOf(conv.conv);
+    const branch = bn ? batchNorm(conv.conv, convVar) : conv;
+    const pre = preActivation(branch.conv, branch.cross, plan.addsSkip ? skip : null);
+    const z = activate(activation, moments, pre.mean, pre.vari, pre.cov);
+    const pooled = plan.pooled
+      ? pool(activation, arch.downsample.mode as 'maxpool' | 'avgpool', z.next, g.poolWindows(pre.vari), z.muBar, z.vBar, z.rho)
+      : null;
+    const dBar = meanOf(z.d);
+    layers.push({
+      inH: a.m.h,
+      inW: a.m.w,
+      stride: plan.stride,
+      pooled: plan.pooled,
+      mean: pre.mean,
+      vari: pre.vari,
+      d: z.d,
+      convVar,
+      rho: z.rho,
+      dBar,
+      back: pooled?.back ?? dBar,
+    });
+    a = pooled?.next ?? z.next;
+    if (plan.savesSkip) skip = skipOf(a);
+  });
+  return layers;
+}
+
+/**
+ * Backward pass: G[l] = E[δ²] per position of the gradient wrt pre-activation l, from a unit E[δ²] at
+ * the last layer's.
+ */
+function backward(opts: PredictOptions, layers: LayerState[]): Map2[] {
+  const { arch } = opts;
+  const bn = arch.kind === 'batchnorm' || arch.kind === 'residual-bn';
+  /** δ wrt the activation a_l (after its pool) → δ wrt the pre-activation z_l. */
+  const throughAct = (l: number, gA: Map2): Map2 => {
+    const L = layers[l]!;
+    if (!L.pooled) return zipMap(gA, (g, p) => g * L.d.v[p]!);
+    // Each window input gets `back` per unit gradient at the pooled output (see poolStats), shared
+    // out by the position's own E[φ′²] where it differs from the layer mean (borders).
+    const out = fill(L.vari.h, L.vari.w, 0);
+    const P = pool2(L.vari);
+    for (let py = 0; py < P.h; py++)
+      for (let px = 0; px < P.w; px++)
+        for (const j of P.idx(py, px)) out.v[j] = gA.v[py * P.w + px]! * (L.dBar > 0 ? (L.back * L.d.v[j]!) / L.dBar : L.back);
+    return out;
+  };
+  /** δ wrt conv_l's output → δ wrt its input activation (through BN when present). */
+  const throughConv = (l: number, gOut: Map2): Map2 => {
+    const L = layers[l]!;
+    const V = opts.weightVariances[l]!;
+    const scale = bn ? 1 / (L.convVar + BN_EPSILON) : 1;
+    const back = convBackward(gOut, L.inH, L.inW, arch.kernel, L.stride, arch.padding);
+    // Each input feeds arch.width output channels, each through an independent weight of variance V.
+    return zipMap(back, (b) => b * V * arch.width * scale);
+  };
+  const G: Map2[] = new Array(arch.depth);
+  const last = layers[arch.depth - 1]!;
+  G[arch.depth - 1] = fill(last.vari.h, last.vari.w, 1);
+  if (arch.kind === 'plain' || arch.kind === 'batchnorm') {
+    for (let l = arch.depth - 2; l >= 0; l--) G[l] = throughAct(l, throughConv(l + 1, G[l + 1]!));
+    return G;
+  }
+  // Layer indices (0-based): stem 0; block b has first 2b−1, second 2b; the skip adds the block
+  // output's gradient to what comes back through the branch.
+  for (let s = arch.depth - 1; s >= 2; s -= 2) {
+    const first = s - 1;
+    G[first] = throughAct(first, throughConv(s, G[s]!));
+    const viaBranch = throughConv(first, G[first]!);
+    G[s - 2] = throughAct(s - 2, zipMap(viaBranch, (b, p) => G[s]!.v[p]! + b));
+  }
+  return G;
+}
+
+/**
+ * Variance over the whole tensor: E[z²] − E[(tensor mean)²]. Each channel has its own offset μ_c, shared
+ * by all its positions (Var(μ_c) = the cross-position covariance ρ·v̄), and the tensor mean averages
+ * `width` of them, so E[(tensor mean)²] carries ρ·v̄/width besides the deterministic mean.
+ */
+function tensorMoments(L: LayerState, width: number): { preMean: number; preSecondMoment: number; preVariance: number } {
+  const N = L.vari.v.length;
+  let s1 = 0;
+  let s2 = 0;
+  let sv = 0;
+  for (let p = 0; p < N; p++) {
+    s1 += L.mean.v[p]!;
+    s2 += L.mean.v[p]! ** 2;
+    sv += L.vari.v[p]!;
+  }
+  return {
+    preMean: s1 / N,
+    preSecondMoment: sv / N + s2 / N,
+    preVariance: Math.max(0, sv / N + s2 / N - (s1 / N) ** 2 - (L.rho * (sv / N)) / width),
+  };
+}
+
+/** Finite-width Var[ln ‖z_l‖²] per layer and the ±2σ band around each variance (null with batch norm). */
+function finiteWidth(opts: PredictOptions, variances: number[]): { logNormVariance: number | null; band: [number, number] | null }[] {
+  const { arch, activation } = opts;
+  if (arch.kind === 'batchnorm' || arch.kind === 'residual-bn') return variances.map(() => ({ logNormVariance: null, band: null }));
+  let acc = 0;
+  return variances.map((q) => {
+    const logNormVariance = acc + 2 / arch.width;
+    const sd = Math.sqrt(logNormVariance);
+    const m2 = secondMomentFactor(activation, q);
+    acc += (m2 > 0 ? fourthMoment(activation, q) / (m2 * m2) - 1 : 0) / arch.width;
+    return { logNormVariance, band: [q * Math.exp(-2 * sd), q * Math.exp(2 * sd)] };
+  });
 }
 
 export interface PredictOptions {
@@ -211,256 +505,29 @@ export interface LayerPredictionDetail extends LayerPrediction {
  * Batch-norm nets get null: BN rescales every channel to unit variance on the batch.
  */
 export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDetail[] {
-  const { arch, input, activation } = opts;
+  const { arch, input } = opts;
   if (opts.weightVariances.length !== arch.depth) {
     throw new RangeError(`predictLayers: weightVariances has ${opts.weightVariances.length} entries, depth is ${arch.depth}`);
   }
-  const residual = arch.kind === 'residual' || arch.kind === 'residual-bn';
-  const bn = arch.kind === 'batchnorm' || arch.kind === 'residual-bn';
-  const down = new Set(arch.downsample.at);
-  const k = arch.kernel;
-  const sb2 = arch.bias ? opts.biasVariance : 0;
-  const moments = actMoments(activation);
-
-  interface LayerState {
-    inH: number;
-    inW: number;
-    cin: number;
-    stride: number;
-    /** per-position mean / variance of the pre-activation */
-    mean: Map2;
-    vari: Map2;
-    /** variance of the conv output over the whole tensor (for BN and its backward scale) */
-    convVar: number;
-    pooled: boolean;
-    noPad: number;
-    /** correlation of the pre-activation between two different positions */
-    rho: number;
-    /** layer-mean E[φ′²], and E[δ_z²] per unit E[δ²] above the activation (and pool) */
-    dBar: number;
-    back: number;
-  }
-  const layers: LayerState[] = [];
-  // Activation entering the next conv: per-position second moment and mean, and the cross-moment
-  // E[a(p)a(p′)] between different positions (0 for the i.i.d. input). noPad* track the same scalars
-  // with every tap counted (the unpadded reference).
-  let aM = fill(input.height, input.width, opts.inputVariance);
-  let aE = fill(input.height, input.width, 0);
-  let aK = 0;
-  let noPadM = opts.inputVariance;
-  let noPadE = 0;
-  let noPadK = 0;
-  // Residual: the block input x (post-activation of the stem / previous block).
-  let xE: Map2 | null = null;
-  let xV: Map2 | null = null;
-  let xCov = 0;
-  let noPadXE = 0;
-  let noPadXV = 0;
-  let noPadXCov = 0;
-
-  for (let i = 1; i <= arch.depth; i++) {
-    const cin = i === 1 ? input.channels : arch.width;
-    const stride = arch.downsample.mode === 'stride' && down.has(i) ? 2 : 1;
-    const V = opts.weightVariances[i - 1]!;
-    const sums = convForward(aM, k, stride, arch.padding);
-    const conv = fill(sums.h, sums.w, 0);
-    for (let p = 0; p < conv.v.length; p++) conv.v[p] = V * cin * sums.v[p]! + sb2;
-    const convVar = meanOf(conv);
-    const pf = paddingFactor(aM.h, aM.w, k, stride, arch.padding);
-    let crossZ = V * cin * k * k * pf * aK + sb2;
-    const noPadConv = V * cin * k * k * noPadM + sb2;
-    let noPadCrossZ = V * cin * k * k * noPadK + sb2;
-    let branch = conv;
-    let noPadBranch = noPadConv;
-    if (bn) {
-      // BN divides by the channel's batch std and removes its batch mean — the component positions share.
-      branch = fill(conv.h, conv.w, 0);
-      for (let p = 0; p < conv.v.length; p++) branch.v[p] = conv.v[p]! / (convVar + BN_EPSILON);
-      noPadBranch = noPadConv / (noPadConv + BN_EPSILON);
-      crossZ = 0;
-      noPadCrossZ = 0;
-    }
-    const secondOfBlock = residual && i > 1 && i % 2 === 1;
-    let mean: Map2;
-    let vari: Map2;
-    let cov: number;
-    let noPad: number;
-    let noPadMean = 0;
-    let noPadCov: number;
-    if (secondOfBlock && xE !== null && xV !== null) {
-      mean = xE;
-      vari = fill(branch.h, branch.w, 0);
-      for (let p = 0; p < vari.v.length; p++) vari.v[p] = xV.v[p]! + branch.v[p]!;
-      cov = xCov + crossZ;
-      noPad = noPadXV + noPadBranch;
-      noPadMean = noPadXE;
-      noPadCov = noPadXCov + noPadCrossZ;
-    } else {
-      mean = fill(branch.h, branch.w, 0);
-      vari = branch;
-      cov = crossZ;
-      noPad = noPadBranch;
-      noPadCov = noPadCrossZ;
-    }
-    const vBar = meanOf(vari);
-    const muBar = meanOf(mean);
-    const rho = vBar > 0 ? Math.min(1, Math.max(0, cov / vBar)) : 0;
-    const noPadRho = noPad > 0 ? Math.min(1, Math.max(0, noPadCov / noPad)) : 0;
-    // Activation, per position.
-    let nextM = fill(vari.h, vari.w, 0);
-    let nextE = fill(vari.h, vari.w, 0);
-    const dMap = fill(vari.h, vari.w, 0);
-    for (let p = 0; p < vari.v.length; p++) {
-      const r = moments(mean.v[p]!, vari.v[p]!);
-      nextM.v[p] = r.m;
-      nextE.v[p] = r.e;
-      dMap.v[p] = r.d;
-    }
-    const dBar = meanOf(dMap);
-    let back = dBar;
-    let nextK = crossMoment(activation, muBar, vBar, rho);
-    let npM = secondMomentFactor(activation, noPad, noPadMean);
-    let npE = firstMoment(activation, noPad, noPadMean);
-    let npK = crossMoment(activation, noPadMean, noPad, noPadRho);
-    const pooled = arch.downsample.mode !== 'stride' && down.has(i);
-    if (pooled) {
-      const mode = arch.downsample.mode as 'maxpool' | 'avgpool';
-      const st = poolStats(activation, mode, muBar, vBar, rho);
-      // Layer-level pooled moments, spread over windows in proportion to their un-pooled moments
-      // (border windows, with smaller variance, keep their share).
-      const mBar = meanOf(nextM);
-      const eBar = meanOf(nextE);
-      const P = pool2(vari);
-      const pm = fill(P.h, P.w, 0);
-      const pe = fill(P.h, P.w, 0);
-      for (let py = 0; py < P.h; py++)
-        for (let px = 0; px < P.w; px++) {
-          const ids = P.idx(py, px);
-          const wm = ids.reduce((a, j) => a + nextM.v[j]!, 0) / 4;
-          const we = ids.reduce((a, j) => a + nextE.v[j]!, 0) / 4;
-          pm.v[py * P.w + px] = mBar > 0 ? (st.m * wm) / mBar : st.m;
-          pe.v[py * P.w + px] = Math.abs(eBar) > 1e-300 ? (st.e * we) / eBar : st.e;
-        }
-      nextM = pm;
-      nextE = pe;
-      nextK = st.cross;
-      back = st.back;
-      const r = poolStats(activation, mode, noPadMean, noPad, noPadRho);
-      npM = r.m;
-      npE = r.e;
-      npK = r.cross;
-    }
-    layers.push({ inH: aM.h, inW: aM.w, cin, stride, mean, vari, convVar, pooled, noPad, rho, dBar, back });
-    aM = nextM;
-    aE = nextE;
-    aK = nextK;
-    noPadM = npM;
-    noPadE = npE;
-    noPadK = npK;
-    // The stem's and each block's output become the next block's skip input.
-    if (residual && (i === 1 || i % 2 === 1)) {
-      xE = aE;
-      xV = fill(aM.h, aM.w, 0);
-      for (let p = 0; p < xV.v.length; p++) xV.v[p] = Math.max(0, aM.v[p]! - aE.v[p]! ** 2);
-      xCov = aK - meanOf(aE) ** 2;
-      noPadXE = noPadE;
-      noPadXV = Math.max(0, noPadM - noPadE ** 2);
-      noPadXCov = noPadK - noPadE ** 2;
-    }
-  }
-
-  // Backward: G = E[δ²] per position of the gradient wrt each pre-activation.
-  const G: Map2[] = new Array(arch.depth);
-  const last = layers[arch.depth - 1]!;
-  G[arch.depth - 1] = fill(last.vari.h, last.vari.w, 1);
-  /** δ wrt the activation a_l (after its pool) → δ wrt the pre-activation z_l. */
-  const throughAct = (l: number, gA: Map2): Map2 => {
-    const L = layers[l]!;
-    const out = fill(L.vari.h, L.vari.w, 0);
-    if (L.pooled) {
-      // Each window input gets `back` per unit gradient at the pooled output (see poolStats), shared
-      // out by the position's own E[φ′²] where it differs from the layer mean (borders).
-      const P = pool2(L.vari);
-      for (let py = 0; py < P.h; py++)
-        for (let px = 0; px < P.w; px++)
-          for (const j of P.idx(py, px)) {
-            const d = moments(L.mean.v[j]!, L.vari.v[j]!).d;
-            out.v[j] = gA.v[py * P.w + px]! * (L.dBar > 0 ? (L.back * d) / L.dBar : L.back);
-          }
-      return out;
-    }
-    for (let p = 0; p < out.v.length; p++) out.v[p] = gA.v[p]! * moments(L.mean.v[p]!, L.vari.v[p]!).d;
-    return out;
-  };
-  /** δ wrt conv_l's output → δ wrt its input activation (through BN when present). */
-  const throughConv = (l: number, gOut: Map2): Map2 => {
-    const L = layers[l]!;
-    const V = opts.weightVariances[l]!;
-    const scale = bn ? 1 / (L.convVar + BN_EPSILON) : 1;
-    const back = convBackward(gOut, L.inH, L.inW, k, L.stride, arch.padding);
-    // Each input feeds arch.width output channels, each through an independent weight of variance V.
-    for (let p = 0; p < back.v.length; p++) back.v[p] = back.v[p]! * V * arch.width * scale;
-    return back;
-  };
-  if (!residual) {
-    for (let l = arch.depth - 2; l >= 0; l--) G[l] = throughAct(l, throughConv(l + 1, G[l + 1]!));
-  } else {
-    // Layer indices (0-based): stem 0; block b has first 2b−1, second 2b.
-    for (let s = arch.depth - 1; s >= 2; s -= 2) {
-      const first = s - 1;
-      G[first] = throughAct(first, throughConv(s, G[s]!));
-      const viaBranch = throughConv(first, G[first]!);
-      const gx = fill(viaBranch.h, viaBranch.w, 0);
-      for (let p = 0; p < gx.v.length; p++) gx.v[p] = G[s]!.v[p]! + viaBranch.v[p]!;
-      G[s - 2] = throughAct(s - 2, gx);
-    }
-  }
-
-  // Finite-width spread, accumulated forward.
-  const out: LayerPredictionDetail[] = [];
-  let logVarAcc = 0;
-  for (let l = 0; l < arch.depth; l++) {
-    const L = layers[l]!;
-    const N = L.vari.v.length;
-    let s1 = 0;
-    let s2 = 0;
-    let sv = 0;
-    for (let p = 0; p < N; p++) {
-      s1 += L.mean.v[p]!;
-      s2 += L.mean.v[p]! ** 2;
-      sv += L.vari.v[p]!;
-    }
-    // Variance over the whole tensor: E[z²] − E[(tensor mean)²]. Each channel has its own offset μ_c, shared
-    // by all its positions (Var(μ_c) = the cross-position covariance ρ·v̄), and the tensor mean averages
-    // `width` of them, so E[(tensor mean)²] carries ρ·v̄/width besides the deterministic mean.
-    const preVariance = Math.max(0, sv / N + s2 / N - (s1 / N) ** 2 - (L.rho * (sv / N)) / arch.width);
-    const gradPreVariance = meanOf(G[l]!);
-    let logNormVariance: number | null = null;
-    let band: [number, number] | null = null;
-    if (!bn) {
-      logNormVariance = logVarAcc + 2 / arch.width;
-      const sd = Math.sqrt(logNormVariance);
-      band = [preVariance * Math.exp(-2 * sd), preVariance * Math.exp(2 * sd)];
-      const q = preVariance;
-      const m2 = secondMomentFactor(activation, q);
-      const kappa = m2 > 0 ? fourthMoment(activation, q) / (m2 * m2) - 1 : 0;
-      logVarAcc += kappa / arch.width;
-    }
-    out.push({
-      index: l + 1,
-      preVariance,
-      gradPreVariance,
-      preVarianceBand: band,
-      preMean: s1 / N,
-      preSecondMoment: sv / N + s2 / N,
-      spatial: [L.vari.h, L.vari.w],
-      preVarianceNoPadding: L.noPad,
-      logNormVariance,
-      spatialCorrelation: L.rho,
-      backFactor: L.back,
-    });
-  }
-  return out;
+  const plans = planConvs(arch, input);
+  const layers = forward(opts, plans, paddedGeometry(arch, input));
+  const unpadded = forward(opts, plans, unboundedGeometry(arch));
+  const G = backward(opts, layers);
+  const moments = layers.map((L) => tensorMoments(L, arch.width));
+  const spread = finiteWidth(opts, moments.map((m) => m.preVariance));
+  return layers.map((L, l) => ({
+    index: l + 1,
+    preVariance: moments[l]!.preVariance,
+    gradPreVariance: meanOf(G[l]!),
+    preVarianceBand: spread[l]!.band,
+    preMean: moments[l]!.preMean,
+    preSecondMoment: moments[l]!.preSecondMoment,
+    spatial: [L.vari.h, L.vari.w],
+    preVarianceNoPadding: unpadded[l]!.vari.v[0]!,
+    logNormVariance: spread[l]!.logNormVariance,
+    spatialCorrelation: L.rho,
+    backFactor: L.back,
+  }));
 }
 
 /** LayerTheory per conv layer (core/types.ts): preVariance, gradPreVariance, preVarianceBand. */
