@@ -43,7 +43,7 @@ export type Distribution = 'normal' | 'uniform' | 'truncated';
 export type OptionKey = 'mode' | 'gain' | 'activation' | 'alpha' | 'std' | 'limit' | 'value' | 'tol' | 'maxIter';
 
 /** What normalizeInitSpec fills for options not given; `activation` is the one whose gain is the default. */
-export interface InitDefaults {
+interface InitDefaults {
   mode?: FanMode;
   activation?: ActivationName;
   std?: number;
@@ -54,14 +54,14 @@ export interface InitDefaults {
 }
 
 /** Where a weight sits: fixup zeroes or scales by role and residual blocks; `gain` is resolved for it. */
-export interface Placement {
+interface Placement {
   role: LayerRole;
   residualBlocks: number;
   gain: number;
 }
 
 /** The tfjs Initializer an entry draws with, and its config; tfjs.ts builds it. */
-export type InitRecipe =
+type InitRecipe =
   | { cls: 'VarianceScaling'; scale: number; mode: FanMode; distribution: Distribution; seed: number }
   | { cls: 'Orthogonal' | 'DeltaOrthogonal'; gain: number; seed: number }
   | { cls: 'Constant'; value: number }
@@ -73,7 +73,7 @@ export type InitRecipe =
   | { cls: 'tfjs'; fn: 'truncatedNormal' | 'randomNormal'; mean: number; stddev: number; seed: number }
   | { cls: 'tfjs'; fn: 'randomUniform'; minval: number; maxval: number; seed: number };
 
-export interface InitEntry {
+interface InitEntry {
   name: string;
   /** other spellings, in canonicalKey form (lower-case, '-' separated) */
   aliases: readonly string[];
@@ -407,7 +407,7 @@ export function isDataDependent(spec: InitSpec): boolean {
 }
 
 /** The gain a layer gets under `spec` (see the module comment). */
-export function resolveGain(spec: InitSpec, role: LayerRole, activation: ActivationSpec): number {
+function resolveGain(spec: InitSpec, role: LayerRole, activation: ActivationSpec): number {
   if (role === 'head') return 1;
   if (spec.gain !== undefined) return spec.gain;
   if (spec.activation !== undefined) return activationGain({ name: spec.activation, alpha: spec.alpha });
@@ -424,7 +424,7 @@ function checkShape(spec: InitSpec, shape: number[]): InitEntry {
   return e;
 }
 
-export interface MomentsContext {
+interface MomentsContext {
   role?: LayerRole;
   residualBlocks?: number;
 }

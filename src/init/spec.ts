@@ -52,7 +52,7 @@ export const ACTIVATION_NAMES: readonly ActivationName[] = [
   'swish',
 ];
 
-export interface Where {
+interface Where {
   file?: string;
   path?: string;
   /** CLI style: errors name `--init`, `--gain`, … instead of JSON paths */
