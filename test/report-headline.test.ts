@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/core/types.ts';
 import { formatSummary, headline } from '../src/report/headline.ts';
-import { panelOrder, tapFraction } from '../src/report/rows.ts';
+import { panelOrder } from '../src/report/rows.ts';
+import { tapFraction } from '../src/theory/index.ts';
 import { fmt, fmtRatio, jsonForScript } from '../src/report/util.ts';
 import { synthRecords } from './fixtures/results/synth.ts';
 

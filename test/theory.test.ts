@@ -6,6 +6,7 @@ import {
   activationFn,
   activationGain,
   chi2Quantile,
+  convPaddingFactors,
   derivSecondMoment,
   erf,
   firstMoment,
@@ -239,6 +240,35 @@ describe('padding factor', () => {
   });
   it("'valid' loses no taps", () => {
     expect(paddingFactor(8, 8, 3, 1, 'valid')).toBe(1);
+  });
+});
+
+describe('per-layer padding factors follow tfjs through strides and pools', () => {
+  const cases: { padding: 'same' | 'valid'; mode: 'stride' | 'maxpool' | 'avgpool'; at: number[]; h: number; w: number; k: number; depth: number }[] = [
+    { padding: 'same', mode: 'stride', at: [1, 3], h: 11, w: 9, k: 3, depth: 4 },
+    { padding: 'same', mode: 'stride', at: [2], h: 16, w: 16, k: 3, depth: 3 },
+    { padding: 'same', mode: 'maxpool', at: [1, 2], h: 13, w: 10, k: 5, depth: 3 },
+    { padding: 'same', mode: 'avgpool', at: [1], h: 7, w: 7, k: 3, depth: 2 },
+    { padding: 'valid', mode: 'stride', at: [2], h: 17, w: 15, k: 3, depth: 3 },
+  ];
+  it.each(cases.map((c) => [`${c.padding}, ${c.mode} at ${c.at.join(',')}, ${c.h}×${c.w} input, k=${c.k}, depth ${c.depth}`, c] as const))('%s', (_, c) => {
+    const arch = { kind: 'plain', depth: c.depth, width: 4, kernel: c.k, padding: c.padding, bias: false, downsample: { at: c.at, mode: c.mode } } as const;
+    const theory = convPaddingFactors(arch, { height: c.h, width: c.w, channels: 1 });
+    // tfjs's own tap counts: a ones kernel over a ones image, per layer, through its strides and pools
+    const measured = tf.tidy(() => {
+      let x: tf.Tensor4D = tf.ones([1, c.h, c.w, 1]);
+      const out: number[] = [];
+      for (let i = 1; i <= c.depth; i++) {
+        const stride = c.mode === 'stride' && c.at.includes(i) ? 2 : 1;
+        const taps = tf.conv2d(x, tf.ones([c.k, c.k, 1, 1]) as tf.Tensor4D, stride, c.padding);
+        out.push(tf.mean(taps).dataSync()[0]! / (c.k * c.k));
+        x = tf.onesLike(taps);
+        if (c.mode !== 'stride' && c.at.includes(i)) x = tf.maxPool(x, 2, 2, 'valid');
+      }
+      return out;
+    });
+    expect(theory).toHaveLength(c.depth);
+    theory.forEach((f, i) => expect(f).toBeCloseTo(measured[i]!, 6));
   });
 });
 

@@ -7,6 +7,7 @@
  * `panel` is the label of those varying axes, e.g. "relu" or "relu · width 16".
  */
 import type { LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
+import { convPaddingFactors } from '../theory/index.ts';
 import { finite, groupBy, median, minMax } from './util.ts';
 
 /**
@@ -387,27 +388,11 @@ export interface ProbeSummaryRow {
   key: string;
 }
 
-/**
- * Average fraction of a k-tap window (stride 1, 'same' padding as tfjs pads: the extra row at the
- * bottom/right) that falls inside an n-wide image: the variance a zero-padded border loses.
- */
-export function tapFraction(n: number, k: number): number {
-  const before = Math.floor((k - 1) / 2);
-  let inside = 0;
-  for (let i = 0; i < n; i++) {
-    for (let t = 0; t < k; t++) {
-      const j = i - before + t;
-      if (j >= 0 && j < n) inside++;
-    }
-  }
-  return inside / (n * k);
-}
-
-function paddingFactor(spec: RunSpec, layers: readonly LayerProbe[]): number | null {
+/** Geometric mean over conv layers 2..L of theory's tap fraction (the variance zero padding alone costs). */
+function paddingFactor(spec: RunSpec): number | null {
   if (spec.arch.padding !== 'same') return 1;
-  const convs = layers.filter((l) => l.kind === 'conv').slice(1);
-  if (convs.length === 0) return null;
-  const logs = convs.map((l) => Math.log(tapFraction(l.spatial[0], spec.arch.kernel) * tapFraction(l.spatial[1], spec.arch.kernel)));
+  const logs = convPaddingFactors(spec.arch, spec.input).slice(1).map(Math.log);
+  if (logs.length === 0) return null;
   return Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length);
 }
 
@@ -436,7 +421,7 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
       theoryPerLayerRatio: s((r) => r.probe.summary.theoryPerLayerRatio),
       lastOverFirst: s((r) => r.probe.summary.lastOverFirst),
       theoryLastOverFirst: s((r) => r.probe.summary.theoryLastOverFirst),
-      paddingFactor: paddingFactor(first.spec, first.probe.layers),
+      paddingFactor: paddingFactor(first.spec),
       lastVariance: s((r) => lastOf(r)?.pre.variance ?? null),
       lastBand: lastConv?.theory.preVarianceBand ?? null,
       key: settingKey(first.spec),

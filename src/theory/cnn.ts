@@ -79,16 +79,18 @@ function tapCounts(ax: Axis, k: number): number[] {
   return c;
 }
 
+/** Mean fraction of a k-tap window inside n positions, over the outputs along one axis (tfjs's padding offsets). */
+export function tapFraction(n: number, kernel: number, stride = 1, padding: 'same' | 'valid' = 'same'): number {
+  const counts = tapCounts(axis(n, kernel, stride, padding), kernel);
+  return counts.reduce((a, b) => a + b, 0) / (counts.length * kernel);
+}
+
 /**
  * Mean fraction of in-bounds taps of a k×k conv over its output positions: 1 for 'valid', < 1 for
  * 'same' zero padding (separable, so the product of the two axes' factors).
  */
 export function paddingFactor(height: number, width: number, kernel: number, stride = 1, padding: 'same' | 'valid' = 'same'): number {
-  const f = (n: number): number => {
-    const counts = tapCounts(axis(n, kernel, stride, padding), kernel);
-    return counts.reduce((a, b) => a + b, 0) / (counts.length * kernel);
-  };
-  return f(height) * f(width);
+  return tapFraction(height, kernel, stride, padding) * tapFraction(width, kernel, stride, padding);
 }
 
 /** A map over positions (row-major h×w). */
@@ -212,6 +214,25 @@ function planConvs(arch: TheoryArch, input: TheoryInput): ConvPlan[] {
 }
 
 /**
+ * paddingFactor of each conv layer on its own input: the image, then each layer's output after its
+ * stride and pool. What zero padding alone costs each layer's variance, before correlations.
+ */
+export function convPaddingFactors(arch: TheoryArch, input: TheoryInput): number[] {
+  let h = input.height;
+  let w = input.width;
+  return planConvs(arch, input).map((plan) => {
+    const f = paddingFactor(h, w, arch.kernel, plan.stride, arch.padding);
+    h = axis(h, arch.kernel, plan.stride, arch.padding).out;
+    w = axis(w, arch.kernel, plan.stride, arch.padding).out;
+    if (plan.pooled) {
+      h = Math.floor(h / 2);
+      w = Math.floor(w / 2);
+    }
+    return f;
+  });
+}
+
+/**
  * Where the forward pass runs: the image with its zero-padded borders, position by position, or an
  * unbounded one (every tap in bounds), where all positions are alike and one stands for all — the
  * "no padding" reference each layer reports beside its prediction.
@@ -221,7 +242,7 @@ interface Geometry {
   /** per output position, the sum of the input map over the conv's in-bounds taps */
   convSums(m: Map2, stride: number): Map2;
   /** mean fraction of the conv's taps in bounds (scales the cross-position moment) */
-  tapFraction(m: Map2, stride: number): number;
+  tapsInBounds(m: Map2, stride: number): number;
   poolWindows(m: Map2): Windows;
 }
 
@@ -230,7 +251,7 @@ function paddedGeometry(arch: TheoryArch, input: TheoryInput): Geometry {
   return {
     input: (x) => fill(input.height, input.width, x),
     convSums: (m, stride) => convForward(m, k, stride, arch.padding),
-    tapFraction: (m, stride) => paddingFactor(m.h, m.w, k, stride, arch.padding),
+    tapsInBounds: (m, stride) => paddingFactor(m.h, m.w, k, stride, arch.padding),
     poolWindows: pool2,
   };
 }
@@ -240,7 +261,7 @@ function unboundedGeometry(arch: TheoryArch): Geometry {
   return {
     input: (x) => fill(1, 1, x),
     convSums: (m) => fill(1, 1, k * k * m.v[0]!),
-    tapFraction: () => 1,
+    tapsInBounds: () => 1,
     poolWindows: () => ({ h: 1, w: 1, idx: () => [0] }),
   };
 }
@@ -285,7 +306,7 @@ interface LayerState {
 function convolve(g: Geometry, a: Signal, plan: ConvPlan, V: number, k: number, sb2: number): { conv: Map2; cross: number } {
   const sums = g.convSums(a.m, plan.stride);
   const conv = zipMap(sums, (s) => V * plan.cin * s + sb2);
-  const cross = V * plan.cin * k * k * g.tapFraction(a.m, plan.stride) * a.k + sb2;
+  const cross = V * plan.cin * k * k * g.tapsInBounds(a.m, plan.stride) * a.k + sb2;
   return { conv, cross };
 }
 

@@ -26,6 +26,8 @@ export {
   predictLayers,
   predictLayersDetailed,
   paddingFactor,
+  tapFraction,
+  convPaddingFactors,
   haninRolnickLogVariance,
   BN_EPSILON,
   type TheoryArch,
