@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseProbeArgs, probeRunSpec } from '../src/cli/commands/probe.ts';
 import { InputError } from '../src/core/errors.ts';
+import { planSuiteText } from '../src/suite/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'initbench.js');
@@ -35,8 +36,14 @@ describe('initbench probe flags', () => {
     const seeds = [0, 1, 2].map((r) => probeRunSpec(o, r).seed);
     expect(new Set(seeds).size).toBe(3);
     expect(seeds.every((s) => s > 0)).toBe(true);
-    // seed 0 as a base is fine: derived seeds are never 0
-    expect(probeRunSpec(parseProbeArgs({ ...base, seed: '0' }), 0).seed).toBeGreaterThan(0);
+  });
+
+  it('no flags but the seed: the suite defaults (depth 10, width 64), with the ids and seeds `run` plans for the same point', () => {
+    const o = parseProbeArgs({ seeds: '2', seed: '7', backend: 'auto', json: false });
+    expect(o.arch).toMatchObject({ kind: 'plain', depth: 10, width: 64, kernel: 3, head: 'none' });
+    const suite = { name: 'probe', description: 'initbench probe', seed: 7, seeds: 2, matrix: { init: ['he-normal'] } };
+    const planned = planSuiteText(JSON.stringify(suite), 'same-point.json').plan.runs;
+    expect(o.specs.map((s) => [s.id, s.seed])).toEqual(planned.map((s) => [s.id, s.seed]));
   });
 
   const bad: [string, Partial<typeof base> & { alpha?: number }, RegExp][] = [
@@ -52,6 +59,8 @@ describe('initbench probe flags', () => {
     ['input-std 0', { 'input-std': '0' }, /--input-std: expected a number > 0/],
     ['head unknown', { head: 'mlp' }, /--head/],
     ['init JSON that does not parse', { init: '{"name":' }, /--init/],
+    // a suite's rule: tfjs reads seed 0 as "random"
+    ['seed 0', { seed: '0' }, /--seed: expected a whole number in \[1, 2147483647\]/],
   ];
   for (const [name, over, msg] of bad) {
     it(`${name} → InputError`, () => {

@@ -3,6 +3,7 @@ export {
   cotangentSeed,
   probeWith,
   probeRun,
+  probeSpecs,
   varianceSummary,
   aggregateProbes,
   spread,

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerProbe, LayerTheory, Moments, ProbeResult, RunSpec } from '../core/types.ts';
 import { deriveSeed } from '../core/rng.ts';
-import type { ModelLayerInfo, NetLayers, RunModel } from '../model/index.ts';
+import { buildRunModel, type ModelLayerInfo, type NetLayers, type RunModel } from '../model/index.ts';
 import { measureLayers } from './measure.ts';
 import { theoryForLayers } from './theory.ts';
 
@@ -121,6 +121,28 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
  */
 export async function probeRun(spec: RunSpec, built: RunModel, batch: tf.Tensor4D, step: number): Promise<ProbeResult> {
   return probeWith({ spec, target: built, batch, step, weightVariances: built.weightVariances });
+}
+
+/**
+ * Builds and probes each run at init on its own Gaussian (or LSUV) batch, one at a time, and
+ * aggregates over them: what `initbench probe` shows for the runs of a one-point plan.
+ */
+export async function probeSpecs(specs: readonly RunSpec[]): Promise<{ results: ProbeResult[]; aggregate: AggregateProbe }> {
+  const results: ProbeResult[] = [];
+  for (const spec of specs) {
+    const batch = makeProbeBatch(spec);
+    try {
+      const built = await buildRunModel(spec, { lsuvBatch: batch });
+      try {
+        results.push(await probeRun(spec, built, batch, 0));
+      } finally {
+        built.dispose();
+      }
+    } finally {
+      batch.dispose();
+    }
+  }
+  return { results, aggregate: aggregateProbes(results) };
 }
 
 /** Mean, sample standard deviation (n−1), min and max over seeds; nulls are left out and counted. */

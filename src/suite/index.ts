@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { InputError } from '../core/errors.ts';
-import { planSuite, type Plan, type PlanOptions } from './plan.ts';
-import { type SuiteSpec } from './schema.ts';
+import { BUILTIN_DEFAULTS, planSuite, type Plan, type PlanOptions } from './plan.ts';
+import { type SuitePoint, type SuiteSpec } from './schema.ts';
 import { parseJsonText, validateSuiteValue } from './validate.ts';
 
 export { planSuite, runLabel, canonicalJson, runId, ABSURD_DEPTH, QUICK, BUILTIN_DEFAULTS, type Plan, type PlanOptions } from './plan.ts';
@@ -50,4 +50,18 @@ export function loadSuite(file: string, opts: Omit<PlanOptions, 'file'> = {}): L
   }
   const text = bytes.toString('utf8');
   return { file, text, hash: sha256(bytes), ...planSuiteText(text, file, opts) };
+}
+
+/**
+ * A one-point suite (what `initbench probe` runs): `point` over the built-in defaults, repeated
+ * `seeds` times, through the same validation, normalization and run ids as a suite file.
+ * `file` names the source in errors, e.g. "probe flags".
+ */
+export function planPoint(point: SuitePoint, o: { name: string; description: string; seed: number; seeds: number; file: string }): Plan {
+  const { init, ...rest } = point;
+  const suite = validateSuiteValue(
+    { name: o.name, description: o.description, seed: o.seed, seeds: o.seeds, defaults: rest, matrix: { init: [init ?? BUILTIN_DEFAULTS.init] } },
+    o.file,
+  );
+  return planSuite(suite, { file: o.file });
 }

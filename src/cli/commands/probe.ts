@@ -1,35 +1,32 @@
 /**
  * `initbench probe`: one architecture, a few seeds, per-layer statistics at init beside the theory.
- * Defaults match a suite's (src/suite BUILTIN_DEFAULTS): no bias, no head (the cotangent sits on the
- * last activation), Gaussian probe batch of std 1.
+ * The flags form a one-point suite planned by src/suite, so every default is a suite's
+ * (BUILTIN_DEFAULTS: depth 10, width 64, no bias, no head, Gaussian probe batch of std 1).
  */
 import type { CommandModule } from 'yargs';
-import * as tf from '@tensorflow/tfjs';
-import type { ActivationSpec, ArchKind, ArchSpec, InitSpec, RunSpec } from '../../core/types.ts';
+import type { ArchKind, RunSpec } from '../../core/types.ts';
 import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
-import { deriveSeed } from '../../core/rng.ts';
-import { readyBackend } from '../../backend/index.ts';
 import { ACTIVATION_NAMES, normalizeInitSpec } from '../../init/index.ts';
-import { buildRunModel, validateArch } from '../../model/index.ts';
-import { aggregateProbes, makeProbeBatch, probeRun, type AggregateProbe, type Spread } from '../../probe/index.ts';
-import { ABSURD_DEPTH, ARCH_KINDS } from '../../suite/index.ts';
+import type { AggregateProbe, Spread } from '../../probe/index.ts';
+import { ABSURD_DEPTH, ARCH_KINDS, BUILTIN_DEFAULTS, planPoint, type SuitePoint } from '../../suite/index.ts';
 import { backendFlag, parseActivation, parseBackend, wholeNumber } from '../options.ts';
 
 
 interface Args {
-  init: string;
-  activation: string;
+  init?: string;
+  activation?: string;
   alpha?: number;
-  depth: string;
-  width: string;
-  arch: string;
-  kernel: string;
-  size: string;
-  channels: string;
-  batch: string;
-  'input-std': string;
-  head: string;
-  bias: boolean;
+  depth?: string;
+  width?: string;
+  arch?: string;
+  kernel?: string;
+  size?: string;
+  channels?: string;
+  batch?: string;
+  'input-std'?: string;
+  head?: string;
+  classes?: string;
+  bias?: boolean;
   seeds: string;
   seed: string;
   backend: string;
@@ -42,101 +39,91 @@ function positiveNumber(flag: string, v: unknown): number {
   return n;
 }
 
-/** `he-normal`, or a JSON object such as `{"name":"orthogonal","gain":1.2}`. */
-function parseInit(v: unknown): InitSpec {
-  if (typeof v === 'string' && v.trim().startsWith('{')) {
-    let raw: unknown;
+/** `he-normal`, or a JSON object such as `{"name":"orthogonal","gain":1.2}`; checked here so errors name the flag. */
+function parseInit(v: string): NonNullable<SuitePoint['init']> {
+  let raw: unknown = v;
+  if (v.trim().startsWith('{')) {
     try {
       raw = JSON.parse(v);
     } catch (e) {
       throw inputError({ flag: 'init', expected: 'an initializer name or a JSON object', got: v, hint: (e as Error).message });
     }
-    return normalizeInitSpec(raw, { flags: true });
   }
-  return normalizeInitSpec(v, { flags: true });
+  normalizeInitSpec(raw, { flags: true });
+  return raw as NonNullable<SuitePoint['init']>;
 }
 
-export interface ProbeCliOptions {
-  init: InitSpec;
-  activation: ActivationSpec;
-  arch: ArchSpec;
-  input: { height: number; width: number; channels: number };
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** What the command shows: the one-point plan's runs (one per seed) and, for the header, their shared settings. */
+export interface ProbeCliOptions extends Pick<RunSpec, 'init' | 'activation' | 'arch' | 'input'> {
   batch: number;
   inputStd: number;
   seeds: number;
   seed: number;
+  specs: RunSpec[];
 }
 
+/**
+ * Flags → a one-point suite → the planner (src/suite), so probe has the defaults, validation and run
+ * ids of \`run\`; only the flags given override the suite defaults.
+ */
 export function parseProbeArgs(a: Args): ProbeCliOptions {
-  const init = parseInit(a.init);
-  const activation = parseActivation(a.activation, a.alpha);
-  if (!(ARCH_KINDS as readonly string[]).includes(a.arch)) {
-    throw new InputError(`--arch: ${unknownNameMessage('architecture', a.arch, ARCH_KINDS)}`, { flag: 'arch' });
-  }
-  if (a.head !== 'none' && a.head !== 'gap-dense') throw inputError({ flag: 'head', expected: 'none or gap-dense', got: a.head });
-  const kind = a.arch as ArchKind;
-  const depth = wholeNumber('depth', a.depth, 1, ABSURD_DEPTH - 1);
-  if ((kind === 'residual' || kind === 'residual-bn') && (depth < 3 || depth % 2 === 0)) {
-    throw inputError({ flag: 'depth', expected: `an odd depth ≥ 3 for --arch ${kind} (a stem plus blocks of two convs)`, got: a.depth });
-  }
-  const size = wholeNumber('size', a.size, 1);
-  const arch: ArchSpec = {
-    kind,
-    depth,
-    width: wholeNumber('width', a.width, 1),
-    kernel: wholeNumber('kernel', a.kernel, 1),
-    padding: 'same',
-    bias: a.bias,
-    downsample: { at: [], mode: 'stride' },
-    head: a.head,
-    classes: 10,
-  };
-  const input = { height: size, width: size, channels: wholeNumber('channels', a.channels, 1) };
-  validateArch(arch, input);
-  return {
-    init,
-    activation,
-    arch,
-    input,
-    batch: wholeNumber('batch', a.batch, 1),
-    inputStd: positiveNumber('input-std', a['input-std']),
-    seeds: wholeNumber('seeds', a.seeds, 1, 1000),
-    seed: wholeNumber('seed', a.seed, 0, 0xffffffff),
-  };
-}
-
-/** The RunSpec of repeat r: seed deriveSeed(base, 'probe', r), never 0. */
-export function probeRunSpec(o: ProbeCliOptions, repeat: number): RunSpec {
-  const seed = deriveSeed(o.seed, 'probe', repeat);
-  return {
-    id: `probe-${seed}`,
-    suite: 'cli-probe',
-    seed,
-    repeat,
-    init: o.init,
-    activation: o.activation,
-    arch: o.arch,
-    input: o.input,
-    probe: { batch: o.batch, source: 'gaussian', inputStd: o.inputStd, atSteps: [] },
-    data: null,
-    train: null,
-  };
-}
-
-export async function runProbe(o: ProbeCliOptions): Promise<{ specs: RunSpec[]; aggregate: AggregateProbe; results: Awaited<ReturnType<typeof probeRun>>[] }> {
-  const specs = Array.from({ length: o.seeds }, (_, r) => probeRunSpec(o, r));
-  const results = [];
-  for (const spec of specs) {
-    const batch = makeProbeBatch(spec);
-    const built = await buildRunModel(spec, { lsuvBatch: batch });
-    try {
-      results.push(await probeRun(spec, built, batch, 0));
-    } finally {
-      built.dispose();
-      batch.dispose();
+  const point: Writable<SuitePoint> = {};
+  if (a.init !== undefined) point.init = parseInit(a.init);
+  if (a.activation !== undefined || a.alpha !== undefined) point.activation = parseActivation(a.activation ?? BUILTIN_DEFAULTS.activation, a.alpha);
+  if (a.arch !== undefined) {
+    if (!(ARCH_KINDS as readonly string[]).includes(a.arch)) {
+      throw new InputError(`--arch: ${unknownNameMessage('architecture', a.arch, ARCH_KINDS)}`, { flag: 'arch' });
     }
+    point.arch = a.arch as ArchKind;
   }
-  return { specs, aggregate: aggregateProbes(results), results };
+  if (a.head !== undefined) {
+    if (a.head !== 'none' && a.head !== 'gap-dense') throw inputError({ flag: 'head', expected: 'none or gap-dense', got: a.head });
+    point.head = a.head;
+  }
+  if (a.depth !== undefined) point.depth = wholeNumber('depth', a.depth, 1, ABSURD_DEPTH - 1);
+  const kind = point.arch ?? BUILTIN_DEFAULTS.arch;
+  const depth = point.depth ?? BUILTIN_DEFAULTS.depth;
+  if ((kind === 'residual' || kind === 'residual-bn') && (depth < 3 || depth % 2 === 0)) {
+    throw inputError({ flag: 'depth', expected: `an odd depth ≥ 3 for --arch ${kind} (a stem plus blocks of two convs)`, got: a.depth ?? depth });
+  }
+  if (a.width !== undefined) point.width = wholeNumber('width', a.width, 1);
+  if (a.kernel !== undefined) point.kernel = wholeNumber('kernel', a.kernel, 1);
+  if (a.classes !== undefined) point.classes = wholeNumber('classes', a.classes, 2);
+  if (a.bias !== undefined) point.bias = a.bias;
+  const input: Writable<NonNullable<SuitePoint['input']>> = {};
+  if (a.size !== undefined) input.height = input.width = wholeNumber('size', a.size, 1);
+  if (a.channels !== undefined) input.channels = wholeNumber('channels', a.channels, 1);
+  if (Object.keys(input).length > 0) point.input = input;
+  const probe: Writable<NonNullable<SuitePoint['probe']>> = {};
+  if (a.batch !== undefined) probe.batch = wholeNumber('batch', a.batch, 1);
+  if (a['input-std'] !== undefined) probe.inputStd = positiveNumber('input-std', a['input-std']);
+  if (Object.keys(probe).length > 0) point.probe = probe;
+  const seeds = wholeNumber('seeds', a.seeds, 1, 1000);
+  // a suite's seed rules: non-zero (tfjs reads 0 as "random"), a positive int32
+  const seed = wholeNumber('seed', a.seed, 1, 2147483647);
+  const plan = planPoint(point, { name: 'probe', description: 'initbench probe', seed, seeds, file: 'probe flags' });
+  const first = plan.runs[0]!;
+  if (first.probe === null) throw new Error('a probe plan has a probe spec');
+  return {
+    init: first.init,
+    activation: first.activation,
+    arch: first.arch,
+    input: first.input,
+    batch: first.probe.batch,
+    inputStd: first.probe.inputStd,
+    seeds,
+    seed,
+    specs: plan.runs,
+  };
+}
+
+/** The RunSpec of repeat r, as \`run\` would plan it. */
+export function probeRunSpec(o: ProbeCliOptions, repeat: number): RunSpec {
+  const spec = o.specs[repeat];
+  if (spec === undefined) throw new RangeError(`probe planned ${o.specs.length} repeats, not ${repeat + 1}`);
+  return spec;
 }
 
 const num = (x: number | null): string => {
@@ -189,31 +176,34 @@ export const probeCommand: CommandModule<object, Args> = {
   describe: 'probe one net at init: per-layer variances, dead/saturated units and gradients, beside the theory',
   builder: (y) =>
     y
-      .option('init', { type: 'string', default: 'he-normal', describe: 'initializer name (see `initbench list`) or a JSON object with options' })
-      .option('activation', { type: 'string', default: 'relu', describe: `activation: ${ACTIVATION_NAMES.join(' | ')}` })
+      .option('init', { type: 'string', describe: `initializer name (see \`initbench list\`) or a JSON object with options (default ${BUILTIN_DEFAULTS.init})` })
+      .option('activation', { type: 'string', describe: `activation: ${ACTIVATION_NAMES.join(' | ')} (default ${BUILTIN_DEFAULTS.activation})` })
       .option('alpha', { type: 'number', describe: 'leaky_relu slope or elu alpha' })
-      .option('depth', { type: 'string', default: '30', describe: 'conv layers' })
-      .option('width', { type: 'string', default: '64', describe: 'channels per conv layer' })
-      .option('arch', { type: 'string', default: 'plain', describe: `architecture: ${ARCH_KINDS.join(' | ')}` })
-      .option('kernel', { type: 'string', default: '3', describe: 'square kernel size' })
-      .option('size', { type: 'string', default: '32', describe: 'input height and width' })
-      .option('channels', { type: 'string', default: '3', describe: 'input channels' })
-      .option('batch', { type: 'string', default: '32', describe: 'probe batch size' })
-      .option('input-std', { type: 'string', default: '1', describe: 'std of the Gaussian probe input' })
-      .option('head', { type: 'string', default: 'none', describe: 'none (cotangent on the last activation) | gap-dense (10 logits)' })
-      .option('bias', { type: 'boolean', default: false, describe: 'conv biases (zero at init)' })
+      .option('depth', { type: 'string', describe: `conv layers (default ${BUILTIN_DEFAULTS.depth}, as in suites)` })
+      .option('width', { type: 'string', describe: `channels per conv layer (default ${BUILTIN_DEFAULTS.width})` })
+      .option('arch', { type: 'string', describe: `architecture: ${ARCH_KINDS.join(' | ')} (default ${BUILTIN_DEFAULTS.arch})` })
+      .option('kernel', { type: 'string', describe: `square kernel size (default ${BUILTIN_DEFAULTS.kernel})` })
+      .option('size', { type: 'string', describe: `input height and width (default ${BUILTIN_DEFAULTS.input.height})` })
+      .option('channels', { type: 'string', describe: `input channels (default ${BUILTIN_DEFAULTS.input.channels})` })
+      .option('batch', { type: 'string', describe: `probe batch size (default ${BUILTIN_DEFAULTS.probe.batch})` })
+      .option('input-std', { type: 'string', describe: `std of the Gaussian probe input (default ${BUILTIN_DEFAULTS.probe.inputStd})` })
+      .option('head', { type: 'string', describe: 'none (cotangent on the last activation; the default) | gap-dense (--classes logits)' })
+      .option('bias', { type: 'boolean', describe: 'conv biases (zero at init; default: none)' })
+      .option('classes', { type: 'string', describe: 'logits of the gap-dense head (default 10)' })
       .option('seeds', { type: 'string', default: '3', describe: 'repeats with different seeds' })
-      .option('seed', { type: 'string', default: '1', describe: 'base seed; repeat r uses deriveSeed(seed, "probe", r)' })
+      .option('seed', { type: 'string', default: '1', describe: 'suite seed (1..2147483647); each repeat\'s seed derives from it as in a suite' })
       .option('backend', backendFlag)
       .option('json', { type: 'boolean', default: false, describe: 'print JSON (specs, per-seed results, aggregate)' }) as never,
   handler: async (args) => {
     const opts = parseProbeArgs(args);
+    // tfjs loads only once the flags are good
+    const { readyBackend } = await import('../../backend/index.ts');
+    const { probeSpecs } = await import('../../probe/index.ts');
     const backend = await readyBackend(parseBackend(args.backend));
-    const { specs, aggregate, results } = await runProbe(opts);
+    const { aggregate, results } = await probeSpecs(opts.specs);
     if (args.json) {
-      process.stdout.write(
-        JSON.stringify({ backend: backend.name, tfjs: tf.version_core, seeds: specs.map((s) => s.seed), spec: { ...specs[0]!, id: undefined, seed: undefined, repeat: undefined }, aggregate, results }, null, 2) + '\n',
-      );
+      const spec = { ...opts.specs[0]!, id: undefined, seed: undefined, repeat: undefined };
+      process.stdout.write(JSON.stringify({ backend: backend.name, tfjs: backend.tfjs, seeds: opts.specs.map((s) => s.seed), ids: opts.specs.map((s) => s.id), spec, aggregate, results }, null, 2) + '\n');
       return;
     }
     process.stdout.write(formatProbe(opts, aggregate, backend.detail));
