@@ -7,3 +7,4 @@ export { type CheckOptions, type CheckRun, ALL_BACKENDS, runChecks } from './run
 export { counts, formatTable, maxErrors } from './table.ts';
 export { type ImplCheckOptions, type ImplCheckResult, DEFAULT_IMPL_TIMEOUT_MS, runImplCheck } from './impl/run.ts';
 export { IMPL_FUNCTIONS, IMPL_FUNCTION_NAMES, type ImplOptions, type Layout } from './impl/contract.ts';
+export { checkAndWrite, implCheckAndWrite, type ImplCheckReport } from './report.ts';

@@ -7,14 +7,10 @@ import type { RunSpec } from '../core/types.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { isDataDependent, nominalMoments } from '../init/index.ts';
 import { applyLsuv, createInitializer, type LsuvStep } from '../init/tfjs.ts';
-import { buildModel, residualBlocks, type ModelLayerInfo, type NetLayers } from './build.ts';
+import { buildModel, type BuiltModel, type NetLayers } from './build.ts';
+import { residualBlocks, type ModelLayerInfo } from './plan.ts';
 
-export interface RunModel {
-  model: tf.LayersModel;
-  probeModel: tf.LayersModel;
-  probeOutputs: { pre: number[]; post: number[]; top: number };
-  layers: ModelLayerInfo[];
-  net: NetLayers;
+export interface RunModel extends BuiltModel {
   /**
    * Var(W) per layer of `layers` for the theory: the initializer's nominal variance (what its docs
    * promise, for tfjs:*), or, after LSUV, the kernels' actual second moment (LSUV's nominal is the

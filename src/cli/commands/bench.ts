@@ -6,7 +6,7 @@ import { runFromArgs } from './run.ts';
 import { readyBackend } from '../../backend/index.ts';
 import { auditAll } from '../../init/audit.ts';
 import { writeFileAtomic } from '../../results/index.ts';
-import { checkAndWrite } from './check.ts';
+import { checkAndWrite } from '../../check/index.ts';
 
 /** The shipped default suite, wherever initbench is run from. */
 export const DEFAULT_SUITE = fileURLToPath(new URL('../../../suites/default.json', import.meta.url));

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import type { BackendName, CheckReport, CheckRow } from '../../core/types.ts';
+import type { BackendName, CheckRow } from '../../core/types.ts';
 import { inputError } from '../../core/errors.ts';
 import { MAX_TIMER_MS } from '../options.ts';
-import { captureEnvironment, writeFileAtomic } from '../../results/index.ts';
-import { ALL_BACKENDS, DEFAULT_IMPL_TIMEOUT_MS, counts, formatTable, maxErrors, runChecks, runImplCheck, type Layout } from '../../check/index.ts';
+import { ALL_BACKENDS, DEFAULT_IMPL_TIMEOUT_MS, checkAndWrite, counts, formatTable, implCheckAndWrite, maxErrors, type Layout } from '../../check/index.ts';
 
 interface CheckArgs {
   backend: string;
@@ -45,24 +44,9 @@ export function parseImplTimeout(v: string | undefined): number {
   return n;
 }
 
-function writeJson(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
-}
-
 function summary(rows: CheckRow[], wallMs: number): string {
   const c = counts(rows);
   return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped in ${(wallMs / 1000).toFixed(1)}s`;
-}
-
-/** Runs the reference-vs-tfjs check on `backends` and writes its CheckReport to `out` (for the report). */
-export async function checkAndWrite(opts: { backends: BackendName[] | 'all'; out: string; progress?: (line: string) => void }): Promise<{ run: Awaited<ReturnType<typeof runChecks>>; report: CheckReport }> {
-  const run = await runChecks({ backends: opts.backends, progress: opts.progress });
-  const c = counts(run.rows);
-  const first = run.backends[0];
-  const env = captureEnvironment(first !== undefined ? { name: first.name, detail: run.backends.map((b) => b.detail).join('; ') } : { name: 'cpu', detail: 'no tfjs backend loaded' });
-  const report: CheckReport = { formatVersion: 1, environment: env, rows: run.rows, passed: c.passed, failed: c.failed };
-  writeJson(opts.out, report);
-  return { run, report };
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
@@ -81,17 +65,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     if (args.impl !== undefined) {
       const layout = parseLayout(args.layout);
       const timeoutMs = parseImplTimeout(args.timeout);
-      const r = await runImplCheck({ file: args.impl, layout, timeoutMs });
+      const { result: r, report } = await implCheckAndWrite({ file: args.impl, layout, timeoutMs, ...(args.out !== undefined ? { out: args.out } : {}) });
       const c = counts(r.rows);
-      const report: CheckReport & { impl: object } = {
-        formatVersion: 1,
-        environment: captureEnvironment({ name: 'cpu', detail: 'cpu (pure JS), for the tfjs side of --impl' }),
-        rows: r.rows,
-        passed: c.passed,
-        failed: c.failed,
-        impl: { file: r.file, options: r.options, tested: r.tested, skipped: r.skipped, firstFailure: r.firstFailure },
-      };
-      if (args.out !== undefined) writeJson(args.out, report);
       if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else {
         process.stdout.write(`${r.file} (${r.options.layout}, ${r.options.arrays} arrays): testing ${r.tested.join(', ')}\n`);
