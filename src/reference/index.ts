@@ -21,5 +21,5 @@ export { softmax, softmaxCrossEntropy, softmaxCrossEntropyBackward } from './los
 export {
   type RefArchSpec, type RefInputSpec, type RefActivationSpec, type RefModelSpec, type WeightMap,
   type LayerTrace, type ForwardResult, type BackwardResult,
-  DOWNSAMPLE_POOL, weightShapes, modelForward, modelLossAndGrads, sgdStep, ReferenceModel,
+  REF_ARCH_FIELDS, REF_ARCH_IGNORED, DOWNSAMPLE_POOL, weightShapes, modelForward, modelLossAndGrads, sgdStep, ReferenceModel,
 } from './model.ts';

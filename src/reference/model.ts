@@ -30,6 +30,9 @@ export interface RefArchSpec {
   head: 'gap-dense' | 'none';
   classes: number;
 }
+/** The ArchSpec fields the reference model reads (all of them) and leaves out; a test holds them to core's ArchSpec. */
+export const REF_ARCH_FIELDS = ['kind', 'depth', 'width', 'kernel', 'padding', 'bias', 'downsample', 'head', 'classes'] as const satisfies readonly (keyof RefArchSpec)[];
+export const REF_ARCH_IGNORED = [] as const;
 export interface RefInputSpec {
   height: number;
   width: number;

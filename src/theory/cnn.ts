@@ -34,6 +34,10 @@ export interface TheoryArch {
   bias: boolean;
   downsample: { at: number[]; mode: 'stride' | 'maxpool' | 'avgpool' };
 }
+/** The ArchSpec fields the predictions read; a test holds these lists to core's ArchSpec. */
+export const THEORY_ARCH_FIELDS = ['kind', 'depth', 'width', 'kernel', 'padding', 'bias', 'downsample'] as const satisfies readonly (keyof TheoryArch)[];
+/** Left to the caller: predictions stop at the last conv layer (src/probe anchors the gradient under a head). */
+export const THEORY_ARCH_IGNORED = ['head', 'classes'] as const;
 
 export interface TheoryInput {
   height: number;

@@ -30,6 +30,8 @@ export {
   convPaddingFactors,
   haninRolnickLogVariance,
   BN_EPSILON,
+  THEORY_ARCH_FIELDS,
+  THEORY_ARCH_IGNORED,
   type TheoryArch,
   type TheoryInput,
   type LayerPrediction,
