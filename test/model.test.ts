@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readyBackend } from '../src/backend/index.ts';
-import { buildModel, getWeightMap, layerInits, setWeightMap } from '../src/model/index.ts';
+import { BN_EPSILON, buildModel, getWeightMap, layerInits, setWeightMap } from '../src/model/index.ts';
+import { BN_EPSILON as theoryBnEpsilon } from '../src/theory/index.ts';
+import { BN_EPSILON as referenceBnEpsilon } from '../src/reference/index.ts';
 import type { ActivationSpec, ArchKind, ArchSpec, InputSpec, LayerInit } from '../src/core/types.ts';
 import { deriveSeed } from '../src/core/rng.ts';
 import { InputError } from '../src/core/errors.ts';
@@ -69,6 +71,13 @@ describe('model structure', () => {
       'conv3/kernel', 'bn3/gamma', 'bn3/beta', 'bn3/moving_mean', 'bn3/moving_variance',
       'head/kernel', 'head/bias',
     ]);
+  });
+
+  it('batch-norm epsilon: the tfjs layers use BN_EPSILON, and theory and reference keep the same value', () => {
+    const b = build(arch('batchnorm', { depth: 2 }));
+    const eps = (b.model.getLayer('bn1').getConfig() as { epsilon: number }).epsilon;
+    expect([eps, theoryBnEpsilon, referenceBnEpsilon]).toEqual([BN_EPSILON, BN_EPSILON, BN_EPSILON]);
+    expect(BN_EPSILON).toBe(1e-3);
   });
 
   it('residual depth 5: stem + 2 blocks with add layers, roles for Fixup', () => {

@@ -8,6 +8,12 @@ import type { ArchSpec, InputSpec, LayerInit, LayerRole } from '../core/types.ts
 import { deriveSeed } from '../core/rng.ts';
 import { InputError } from '../core/errors.ts';
 
+/**
+ * Batch-norm epsilon of bn{i} (ArchSpec's semantics). theory/ and reference/ keep their own copies as
+ * independent truths; test/model.test.ts pins all three equal.
+ */
+export const BN_EPSILON = 1e-3;
+
 export interface ModelLayerInfo {
   index: number;
   name: string;
