@@ -12,6 +12,16 @@ import { registerWasmKernels } from './wasm-kernels.ts';
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'node-gpu', 'wasm', 'cpu'];
 
+/** What `--backend auto` tries, in this order: the first that loads is used. */
+export const AUTO_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+
+const PACKAGE: Record<BackendName, string> = {
+  node: '@tensorflow/tfjs-node',
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
 const require = createRequire(import.meta.url);
 
 export interface ReadyBackend {
@@ -98,9 +108,25 @@ export function isMultiThreaded(name: BackendName): boolean {
   return name === 'node' || name === 'node-gpu';
 }
 
+/**
+ * What auto will pick, judged without loading anything (so the main thread need not load tfjs): the
+ * first of AUTO_ORDER whose package is installed.
+ */
+export function likelyAutoPick(): BackendName {
+  const installed = (name: BackendName): boolean => {
+    try {
+      require.resolve(PACKAGE[name]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return AUTO_ORDER.find(installed) ?? 'cpu';
+}
+
 /** Default --jobs: one single-threaded worker per core, or 1 where the backend uses every core itself. */
-export function defaultJobsFor(name: BackendName): number {
-  return isMultiThreaded(name) ? 1 : cores();
+export function defaultJobsFor(choice: BackendChoice): number {
+  return isMultiThreaded(choice === 'auto' ? likelyAutoPick() : choice) ? 1 : cores();
 }
 
 /** Threads one op may use on this backend: WASM as configured, cpu 1, libtensorflow all cores. */
@@ -137,7 +163,7 @@ export async function readyBackend(choice: BackendChoice, opts: BackendOptions =
     return current;
   }
   const tried: string[] = [];
-  for (const name of ['node', 'wasm', 'cpu'] as const) {
+  for (const name of AUTO_ORDER) {
     const err = await activate(name, opts);
     if (err === null) {
       const reason = tried.length === 0 ? `${name} loaded` : `${tried.join('; ')}; ${name} loaded`;
@@ -161,8 +187,7 @@ export interface BackendProbe {
 export async function listBackends(): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
   for (const name of ['node', 'node-gpu', 'wasm', 'cpu'] as const) {
-    const pkg =
-      name === 'node' ? '@tensorflow/tfjs-node' : name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu';
+    const pkg = PACKAGE[name];
     let version: string | null = null;
     let error: string | null = null;
     try {
@@ -219,7 +244,7 @@ export async function inspectBackends(opts: BackendOptions = {}): Promise<Backen
     });
   }
   const tried: string[] = [];
-  for (const name of ['node', 'wasm', 'cpu'] as const) {
+  for (const name of AUTO_ORDER) {
     const info = infos.find((i) => i.name === name);
     if (info?.loads === true) {
       const reason = tried.length === 0 ? `${name} loaded` : `${tried.join('; ')}; ${name} loaded`;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultJobsFor, readyBackend, type ReadyBackend } from '../backend/index.ts';
+import { AUTO_ORDER, defaultJobsFor, readyBackend, type ReadyBackend } from '../backend/index.ts';
 import { setBackpropInputChoice } from '../backend/wasm-kernels.ts';
 import type { BackendName, CheckRow } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
@@ -18,7 +18,8 @@ import { gflops, timeReps, type Timing } from './timing.ts';
 import { perfTask } from './tasks.ts';
 import type { TrainTiming } from './train.ts';
 
-export const PERF_BACKENDS: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+/** By default, every backend auto may pick. */
+export const PERF_BACKENDS: readonly BackendName[] = AUTO_ORDER;
 
 export interface PerfOptions {
   backends: BackendName[];

@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import { defaultJobsFor } from '../../backend/index.ts';
 import { MAX_TIMER_MS, backendFlag, jobsFlag, parseBackend, parseJobs } from '../options.ts';
-import type { BackendChoice } from '../../core/types.ts';
 import { loadSuite } from '../../suite/index.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
 import { parseShard, shardSlice } from '../../run/shard.ts';
@@ -33,19 +31,6 @@ export function parseTimeout(v: unknown): number | undefined {
   return ms;
 }
 
-/** tfjs-node uses every core itself; several workers would only fight over them. */
-function jobsFor(backend: BackendChoice, jobs: number | undefined): number {
-  if (jobs !== undefined) return jobs;
-  if (backend !== 'auto') return defaultJobsFor(backend);
-  try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
-    return defaultJobsFor('node');
-  } catch {
-    // not installed: auto picks wasm, one worker per core
-    return defaultJobsFor('wasm');
-  }
-}
-
 export function defaultOutDir(name: string, quick: boolean): string {
   return path.join('results', quick ? `${name}-quick` : name);
 }
@@ -61,7 +46,7 @@ export function summaryLine(r: RunSuiteResult): string {
 /** Shared by `run` and `bench`: parses flags, plans (exit 2 on bad input, nothing written), runs. */
 export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string }): Promise<RunSuiteResult> {
   const backend = parseBackend(args.backend);
-  const jobs = jobsFor(backend, parseJobs(args.jobs));
+  const jobs = parseJobs(args.jobs) ?? defaultJobsFor(backend);
   const shard = parseShard(args.shard);
   const timeoutMs = parseTimeout(args.timeout);
   const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force });
