@@ -3,6 +3,7 @@
  * central finite differences in float64.
  */
 import type { CheckRow } from '../core/types.ts';
+import * as ref from '../reference/index.ts';
 import type { Tensor } from '../reference/index.ts';
 import { type OpCase, ALL_CASES, caseInputs, gradInputs, referenceForward, referenceOutputs, tfjsTolerance } from './cases.ts';
 import { type Comparison, type Tolerance, compare, errorRow, rowOf } from './compare.ts';
@@ -81,17 +82,13 @@ function checkCases(backend: string, cases: readonly OpCase[], suffix = ''): Che
 function diagnose(c: OpCase, inputs: Record<string, Tensor>, cmp: Comparison): string | undefined {
   if (c.kind !== 'pool' || c.op !== 'max-pool' || cmp.first.length === 0) return undefined;
   const x = inputs.x!;
-  const [, H, W, C] = x.shape as [number, number, number, number];
+  const [N, H, W, C] = x.shape as [number, number, number, number];
+  // a pooling window is placed as a size×size kernel is: the reference's geometry, not a restatement
+  const g = ref.convGeometry([N, H, W, 1], [c.size, c.size, 1, 1], { stride: c.stride, padding: c.padding });
   const allNegativeWindow = (n: number, h: number, w: number, ch: number): boolean => {
     // some window containing (h,w) whose real cells are all negative
     for (let oh = 0; oh * c.stride <= h + c.size; oh++) {
       for (let ow = 0; ow * c.stride <= w + c.size; ow++) {
-        const g = { top: 0, left: 0 };
-        if (c.padding === 'same') {
-          const OH = Math.ceil(H / c.stride), OW = Math.ceil(W / c.stride);
-          g.top = Math.floor(Math.max(0, (OH - 1) * c.stride + c.size - H) / 2);
-          g.left = Math.floor(Math.max(0, (OW - 1) * c.stride + c.size - W) / 2);
-        }
         const r0 = oh * c.stride - g.top, c0 = ow * c.stride - g.left;
         if (h < r0 || h >= r0 + c.size || w < c0 || w >= c0 + c.size) continue;
         let neg = true;
