@@ -55,6 +55,11 @@ export function convOutSize(n: number, k: number, stride: number, padding: 'same
   return padding === 'same' ? Math.ceil(n / stride) : Math.floor((n - k) / stride) + 1;
 }
 
+/** Output size of pool{i}: 2×2 windows, stride 2, 'valid' (a trailing odd row/column is dropped). */
+export function poolOutSize(n: number): number {
+  return Math.floor(n / 2);
+}
+
 /** Rejects arch/input combinations the semantics do not define; the suite validator should catch these first. */
 export function validateArch(arch: ArchSpec, input: InputSpec): void {
   const bad = (msg: string): never => {
@@ -116,8 +121,8 @@ export function planLayers(arch: ArchSpec, input: InputSpec): ModelLayerInfo[] {
       pooled,
     });
     if (pooled) {
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
+      h = poolOutSize(h);
+      w = poolOutSize(w);
     }
     cin = arch.width;
   }
