@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationSpec, ArchSpec, InputSpec, LayerInit } from '../core/types.ts';
 import { activationLayer } from './activation.ts';
-import { BN_EPSILON, hasBn, isResidual, layerInits, planLayers, residualBlocks, validateArch, type ModelLayerInfo } from './plan.ts';
+import { BN_EPSILON, hasBn, isResidual, layerInits, planLayers, residualBlocks, validateArch, type ModelLayerInfo } from '../arch/index.ts';
 // The base class is not re-exported on tf.initializers; its declaration file is (types only).
 import type { Initializer } from '@tensorflow/tfjs-layers/dist/initializers.js';
 

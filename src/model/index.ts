@@ -8,7 +8,7 @@ export {
   type ForwardHooks,
   type NetLayers,
 } from './build.ts';
-// The tfjs-free half; src/suite imports './plan.ts' directly so that planning loads no tfjs.
-export { BN_EPSILON, convOutSize, poolOutSize, hasBn, isResidual, layerInits, planLayers, residualBlocks, validateArch, type ModelLayerInfo } from './plan.ts';
+// The tfjs-free layer plan lives in src/arch (suite plans with it without loading tfjs); re-exported for model users.
+export { BN_EPSILON, convOutSize, poolOutSize, hasBn, isResidual, layerInits, planLayers, residualBlocks, validateArch, type ModelLayerInfo } from '../arch/index.ts';
 export { activationLayer, ScaledElu, DEFAULT_ALPHA } from './activation.ts';
 export { buildRunModel, type RunModel, type BuildRunOptions } from './run.ts';

@@ -8,7 +8,7 @@ import { deriveSeed } from '../core/rng.ts';
 import { isDataDependent, nominalMoments } from '../init/index.ts';
 import { applyLsuv, createInitializer, type LsuvStep } from '../init/tfjs.ts';
 import { buildModel, type BuiltModel, type NetLayers } from './build.ts';
-import { residualBlocks, type ModelLayerInfo } from './plan.ts';
+import { residualBlocks, type ModelLayerInfo } from '../arch/index.ts';
 
 export interface RunModel extends BuiltModel {
   /**

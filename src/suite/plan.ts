@@ -24,9 +24,9 @@ import { InputError, describeValue } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { normalizeInitSpec } from '../init/index.ts';
 import { DEFAULT_ACTIVATION_ALPHA } from '../theory/index.ts';
-import { validateArch } from '../model/plan.ts';
+import { validateArch } from '../arch/index.ts';
 import { AXIS_NAMES, type AxisName, type SuitePoint, type SuiteSpec } from './schema.ts';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson } from '../core/canonical.ts';
 
 export { canonicalJson };
 

@@ -1,8 +1,8 @@
 /**
- * The pure half of the model stage: ArchSpec + InputSpec -> per-layer geometry, fans, roles and
- * initializer requests, and the validation of arch/input combinations. Loads no tfjs, so suite
- * planning (src/suite) validates and describes nets without the engine; src/model/build.ts
- * builds the tfjs layers from the same description.
+ * Architecture as a plan, before any engine: ArchSpec + InputSpec -> per-layer geometry (the
+ * pipeline's one statement of conv and pool output sizes), fans, roles and initializer requests,
+ * and the validation of arch/input combinations. Loads no tfjs, so suite planning validates and
+ * describes nets without the engine; src/model builds the tfjs layers from the same plan.
  */
 import type { ArchSpec, InputSpec, LayerInit, LayerRole } from '../core/types.ts';
 import { deriveSeed } from '../core/rng.ts';
