@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseShard } from '../src/cli/options.ts';
 import { InputError } from '../src/core/errors.ts';
 import type { Environment, RunRecord, RunSpec } from '../src/core/types.ts';
-import { readResults, readRuns } from '../src/results/index.ts';
-import { mergeResults } from '../src/run/merge.ts';
+import { mergeResults, readResults, readRuns } from '../src/results/index.ts';
 import { runSuite, type Executor, type RunSuiteOptions } from '../src/run/runner.ts';
-import { parseShard, shardSlice } from '../src/run/shard.ts';
+import { shardSlice } from '../src/run/shard.ts';
 import { loadSuite, type LoadedSuite } from '../src/suite/index.ts';
 
 const tmpDirs: string[] = [];

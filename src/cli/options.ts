@@ -1,6 +1,6 @@
 /** Shared flag parsing: each returns a typed value or throws InputError naming the flag. */
 import { InputError, inputError, unknownNameMessage } from '../core/errors.ts';
-import type { ActivationName, ActivationSpec, BackendChoice } from '../core/types.ts';
+import type { ActivationName, ActivationSpec, BackendChoice, Shard } from '../core/types.ts';
 import { BACKEND_CHOICES } from '../backend/index.ts';
 import { ACTIVATION_NAMES } from '../init/index.ts';
 
@@ -32,9 +32,21 @@ export function wholeNumber(flag: string, v: unknown, min: number, max = Number.
   return n;
 }
 
-/** --jobs N: a positive integer; undefined → default (cores; caller lowers it for tfjs-node). */
+/** --jobs N: a positive integer; undefined → the caller's default (backend's defaultJobsFor). */
 export function parseJobs(v: unknown): number | undefined {
   return v === undefined ? undefined : wholeNumber('jobs', v, 1);
+}
+
+/** --shard k/n: `"2/3"` → {k: 2, n: 3}; absent → null (the whole plan). */
+export function parseShard(v: unknown): Shard | null {
+  if (v === undefined || v === null) return null;
+  const m = typeof v === 'string' ? /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v) : null;
+  const k = m !== null ? Number(m[1]) : NaN;
+  const n = m !== null ? Number(m[2]) : NaN;
+  if (!(n >= 1 && k >= 1 && k <= n)) {
+    throw inputError({ flag: 'shard', expected: 'k/n with 1 ≤ k ≤ n, e.g. 2/8', got: v });
+  }
+  return { k, n };
 }
 
 export const backendFlag = {

@@ -304,6 +304,12 @@ export interface Environment {
   gitCommit: string | null;
 }
 
+/** `--shard k/n`: the runs whose index in plan order is ≡ k−1 (mod n), 1 ≤ k ≤ n. */
+export interface Shard {
+  k: number;
+  n: number;
+}
+
 export interface Manifest {
   formatVersion: 1;
   suite: {
@@ -320,7 +326,7 @@ export interface Manifest {
   startedAt: string;
   /** present on merged outputs: the shard dirs it came from */
   mergedFrom?: string[];
-  shard?: { k: number; n: number };
+  shard?: Shard;
   /** planned with --quick (a shrunk smoke run of the suite) */
   quick?: boolean;
 }

@@ -5,8 +5,10 @@ export {
   parseRuns,
   writeManifest,
   writeSamples,
+  readSamples,
   writeFileAtomic,
   manifestExists,
+  assertOutIsDir,
   RunsWriter,
   RUNS_FILE,
   MANIFEST_FILE,
@@ -15,3 +17,4 @@ export {
   type ParsedRuns,
 } from './store.ts';
 export { captureEnvironment, gitCommit } from './environment.ts';
+export { mergeResults, type MergeResult } from './merge.ts';

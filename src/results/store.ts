@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../core/errors.ts';
+import { InputError, inputError } from '../core/errors.ts';
 import type { DataSamples, Manifest, RunRecord } from '../core/types.ts';
 
 export const RUNS_FILE = 'runs.jsonl';
@@ -37,6 +37,15 @@ export function writeSamples(dir: string, samples: DataSamples[]): void {
   writeFileAtomic(path.join(dir, SAMPLES_FILE), JSON.stringify(samples) + '\n');
 }
 
+/** DIR/samples.json, or none when it is absent or unreadable (a dir without data runs has none; writers rewrite it whole). */
+export function readSamples(dir: string): DataSamples[] {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, SAMPLES_FILE), 'utf8')) as DataSamples[];
+  } catch {
+    return [];
+  }
+}
+
 /** Reads DIR/manifest.json; InputError if missing or unreadable. */
 export function readManifest(dir: string): Manifest {
   const file = path.join(dir, MANIFEST_FILE);
@@ -57,6 +66,13 @@ export function readManifest(dir: string): Manifest {
 
 export function manifestExists(dir: string): boolean {
   return fs.existsSync(path.join(dir, MANIFEST_FILE));
+}
+
+/** --out must be a directory or not exist yet (an existing file would fail only after work started). */
+export function assertOutIsDir(out: string): void {
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
+    throw inputError({ flag: 'out', expected: 'a results directory (or a path to create one at)', got: out, hint: 'that is an existing file' });
+  }
 }
 
 export interface ParsedRuns {

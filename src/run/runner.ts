@@ -7,24 +7,25 @@
  * goes on; on resume, failed runs are retried (the retry's line comes later and wins on reading).
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { InputError, inputError } from '../core/errors.ts';
-import type { BackendChoice, BackendName, DataSamples, DataSpec, Environment, ErrorInfo, InputSpec, Manifest, RunRecord, RunSpec } from '../core/types.ts';
-import { canonicalJson } from '../suite/canonical.ts';
+import { InputError } from '../core/errors.ts';
+import type { BackendChoice, BackendName, DataSpec, Environment, ErrorInfo, InputSpec, Manifest, RunRecord, RunSpec, Shard } from '../core/types.ts';
+import { canonicalJson } from '../core/canonical.ts';
 import type { LoadedSuite } from '../suite/index.ts';
 import {
   RunsWriter,
+  assertOutIsDir,
   captureEnvironment,
   manifestExists,
   readManifest,
   readRuns,
+  readSamples,
   writeManifest,
   writeSamples,
 } from '../results/index.ts';
 import { WorkerPool, type PoolOutcome, type TaskFailure } from '../pool/pool.ts';
 import { poolTask } from '../pool/tasks.ts';
 import { makeProgress, type ProgressMode } from './progress.ts';
-import { shardSlice, type Shard } from './shard.ts';
+import { shardSlice } from './shard.ts';
 import { dataSeed } from './seeds.ts';
 import { runTask } from './tasks.ts';
 
@@ -74,13 +75,6 @@ export function failedRecord(
   // an input error inside one run fails that run like any exception; only the start-up ping's stops the suite
   const error: ErrorInfo = failure.kind === 'input' ? { message: failure.message, stack: failure.stack, kind: 'exception' } : failure;
   return { id: spec.id, suiteHash, spec, backend, startedAt, wallMs, status: 'failed', probe: null, train: null, error };
-}
-
-/** --out must be a directory or not exist yet (an existing file would fail only after the pool started). */
-export function assertOutIsDir(out: string): void {
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
-    throw inputError({ flag: 'out', expected: 'a results directory (or a path to create one at)', got: out, hint: 'that is an existing file' });
-  }
 }
 
 /** Refuses to write into a dir that holds another suite's results. */
@@ -194,13 +188,7 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
 
 /** DIR/samples.json: a few images of each data set in the plan, kept across resumes. */
 async function writeDataSamples(pool: WorkerPool, out: string, datas: { data: DataSpec; input: InputSpec; seed: number }[], dataDir: string): Promise<void> {
-  const file = path.join(out, 'samples.json');
-  let have: DataSamples[] = [];
-  try {
-    have = JSON.parse(fs.readFileSync(file, 'utf8')) as DataSamples[];
-  } catch {
-    have = [];
-  }
+  const have = readSamples(out);
   const known = new Set(have.map((s) => canonicalJson(s.data)));
   const missing = datas.filter((d) => !known.has(canonicalJson(d.data)));
   if (missing.length === 0) return;

@@ -1,6 +1,6 @@
 import { deriveSeed } from '../core/rng.ts';
 import type { RunSpec } from '../core/types.ts';
-import { canonicalJson } from '../suite/canonical.ts';
+import { canonicalJson } from '../core/canonical.ts';
 
 /**
  * The data set's seed: a function of the data spec and the repeat only, not of the initializer or the

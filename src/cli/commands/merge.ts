@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { mergeResults } from '../../run/merge.ts';
+import { mergeResults } from '../../results/index.ts';
 
 export const mergeCommand: CommandModule<object, { dirs: string[]; out: string }> = {
   command: 'merge <dirs..>',

@@ -2,10 +2,10 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import { defaultJobsFor } from '../../backend/index.ts';
-import { MAX_TIMER_MS, backendFlag, jobsFlag, parseBackend, parseJobs } from '../options.ts';
+import { MAX_TIMER_MS, backendFlag, jobsFlag, parseBackend, parseJobs, parseShard } from '../options.ts';
 import { loadSuite } from '../../suite/index.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
-import { parseShard, shardSlice } from '../../run/shard.ts';
+import { shardSlice } from '../../run/shard.ts';
 
 interface RunArgs {
   suite: string;

@@ -1,5 +1,5 @@
 /**
- * `initbench merge DIR… --out DIR`: the union of shard outputs of one suite. Refuses dirs of
+ * Merging results dirs (`initbench merge DIR… --out DIR`): the union of shard outputs of one suite. Refuses dirs of
  * different suite files (sha256) or a --quick shard among full ones. For an id recorded in several
  * dirs, a non-failed record wins over a failed one, then the later dir wins.
  */
@@ -7,9 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { DataSamples, Manifest, RunRecord } from '../core/types.ts';
-import { canonicalJson } from '../suite/canonical.ts';
-import { assertOutIsDir } from './runner.ts';
-import { RUNS_FILE, manifestExists, writeFileAtomic, readManifest, readRuns, writeManifest, writeSamples, SAMPLES_FILE } from '../results/index.ts';
+import { canonicalJson } from '../core/canonical.ts';
+import { RUNS_FILE, assertOutIsDir, manifestExists, writeFileAtomic, readManifest, readRuns, readSamples, writeManifest, writeSamples } from './store.ts';
 
 export interface MergeResult {
   out: string;
@@ -51,13 +50,7 @@ export function mergeResults(dirs: string[], out: string): MergeResult {
     }
   }
   const samples = new Map<string, DataSamples>();
-  for (const d of dirs) {
-    try {
-      for (const s of JSON.parse(fs.readFileSync(path.join(d, SAMPLES_FILE), 'utf8')) as DataSamples[]) samples.set(canonicalJson(s.data), s);
-    } catch {
-      // a shard without data runs has no samples
-    }
-  }
+  for (const d of dirs) for (const s of readSamples(d)) samples.set(canonicalJson(s.data), s);
   const order = first.plan.map((r) => r.id);
   const planned = new Set(order);
   const records = [...order.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...[...byId.values()].filter((r) => !planned.has(r.id))];
