@@ -189,6 +189,27 @@ export interface LayerTheory {
   gradPreVariance: number | null;
   /** finite-width band for preVariance (Hanin & Rolnick), e.g. ±2σ of ln‖z‖² mapped back */
   preVarianceBand: [number, number] | null;
+  /**
+   * Mean-field signal propagation at this conv layer's σ_w² (plain nets only; null for the head, batch-norm
+   * and residual nets). Absent in records written before it was added.
+   */
+  meanField?: MeanFieldTheory | null;
+}
+
+/**
+ * Infinite-width signal propagation (Poole et al. 2016; Schoenholz et al. 2017) through a plain net whose
+ * every layer had σ_w² = fan_in·Var(W) and zero bias variance, ignoring padding.
+ */
+export interface MeanFieldTheory {
+  sigmaW2: number;
+  /** fixed point of the length map q ↦ σ_w²·E[φ(√q z)²] reached from q = 1; null when q grows without bound */
+  qStar: number | null;
+  /** σ_w²·E[φ′(√q* z)²]: the per-layer factor on correlations' distance from 1 and on gradient variance */
+  chi1: number | null;
+  /** 1/|ln χ₁| layers; null at χ₁ = 1 exactly (infinite) or without a fixed point */
+  depthScale: number | null;
+  /** false: the map still moved after 5000 steps (e.g. tanh at σ_w² = 1 creeps to q* = 0); values are where it stopped */
+  converged: boolean;
 }
 
 export interface LayerProbe {

@@ -10,9 +10,10 @@
  *   sits on a_L (after its pool), E[δ²] = 1 there.
  * The head row: its pre-activation is the logits, whose gradient is g itself (E[δ²] = 1); its forward
  * variance depends on spatial correlations of a_L that the theory does not model, so it is null.
+ * Each conv layer of a plain net also gets the mean-field fixed point and depth scale of its σ_w².
  */
-import type { ArchSpec, InputSpec, ActivationSpec, LayerTheory } from '../core/types.ts';
-import { predictLayersDetailed } from '../theory/index.ts';
+import type { ArchSpec, InputSpec, ActivationSpec, LayerTheory, MeanFieldTheory } from '../core/types.ts';
+import { meanField, predictLayersDetailed } from '../theory/index.ts';
 import type { ModelLayerInfo } from '../model/index.ts';
 
 export interface TheoryInputs {
@@ -28,7 +29,7 @@ export interface TheoryInputs {
 /** LayerTheory per layer of `layers`; all null where the theory does not apply (e.g. a weight variance is not finite). */
 export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
   const L = t.arch.depth;
-  const nulls = (): LayerTheory => ({ preVariance: null, gradPreVariance: null, preVarianceBand: null });
+  const nulls = (): LayerTheory => ({ preVariance: null, gradPreVariance: null, preVarianceBand: null, meanField: null });
   const convVars = t.weightVariances.slice(0, L);
   if (convVars.some((v) => !Number.isFinite(v) || v < 0)) return t.layers.map(nulls);
   const detail = predictLayersDetailed({
@@ -51,13 +52,34 @@ export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
   }
   // backFactor: E[δ²] at pre_L per unit E[δ²] above act_L (and its pool), as the theory itself uses it
   const anchor = upstream !== null && Number.isFinite(last.backFactor) ? upstream * last.backFactor : null;
+  const field = meanFieldOf(t);
   return t.layers.map((l, j) => {
-    if (l.kind === 'dense') return { preVariance: null, gradPreVariance: 1, preVarianceBand: null };
+    if (l.kind === 'dense') return { preVariance: null, gradPreVariance: 1, preVarianceBand: null, meanField: null };
     const d = detail[j]!;
     return {
       preVariance: d.preVariance,
       gradPreVariance: anchor !== null && d.gradPreVariance !== null ? anchor * d.gradPreVariance : null,
       preVarianceBand: d.preVarianceBand,
+      meanField: field(l.fanIn * convVars[j]!),
     };
   });
+}
+
+/**
+ * σ_w² → the mean field of a plain net at that σ_w² (biases start at zero), or null: batch norm and skips
+ * change the length map. Memoised: a net's layers mostly share one σ_w², and iterating can take 5000 steps.
+ */
+function meanFieldOf(t: TheoryInputs): (sigmaW2: number) => MeanFieldTheory | null {
+  const memo = new Map<number, MeanFieldTheory>();
+  return (sigmaW2) => {
+    if (t.arch.kind !== 'plain') return null;
+    const hit = memo.get(sigmaW2);
+    if (hit !== undefined) return hit;
+    const mf = meanField(t.activation, sigmaW2, 0);
+    // JSON has no Infinity: an infinite depth scale (χ₁ = 1) is null, χ₁ says which
+    const depthScale = mf.depthScale !== null && Number.isFinite(mf.depthScale) ? mf.depthScale : null;
+    const r: MeanFieldTheory = { sigmaW2, qStar: mf.qStar, chi1: mf.chi1, depthScale, converged: mf.converged };
+    memo.set(sigmaW2, r);
+    return r;
+  };
 }
