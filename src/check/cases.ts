@@ -20,12 +20,39 @@ export type OpCase =
 
 export type CaseKind = OpCase['kind'];
 
+/** A case without its name: the name is made from these fields (caseName), so the two cannot disagree. */
+type Unnamed<C> = C extends unknown ? Omit<C, 'name'> : never;
+type CaseFields = Unnamed<OpCase>;
+
 const shapeStr = (s: readonly number[]): string => `[${s.join(',')}]`;
 const padStr = (p: Padding): string => (typeof p === 'string' ? p : `[[${p[0].join(',')}],[${p[1].join(',')}]]`);
 
+/** A case's label, by its parameters: e.g. 'x=[1,8,8,3] w=[3,3,3,4] s=2 p=same' (rows and tests match on it). */
+function caseName(c: CaseFields): string {
+  switch (c.kind) {
+    case 'conv2d':
+      return `x=${shapeStr(c.x)} w=${shapeStr(c.w)} s=${c.stride} p=${padStr(c.padding)}${c.dilation > 1 ? ` d=${c.dilation}` : ''}`;
+    case 'dense':
+      return `x=${shapeStr(c.x)} units=${c.units}`;
+    case 'activation':
+      return `x=${shapeStr(c.x)}${c.alpha !== undefined ? ` alpha=${c.alpha}` : ''}`;
+    case 'pool':
+      return `x=${shapeStr(c.x)} k=${c.size} s=${c.stride} p=${c.padding}`;
+    case 'softmax-ce':
+      return `logits=${shapeStr(c.x)}`;
+    case 'global-avg-pool':
+    case 'batch-norm':
+    case 'add':
+      return `x=${shapeStr(c.x)}`;
+  }
+}
+
+function named(c: CaseFields): OpCase {
+  return { ...c, name: caseName(c) };
+}
+
 function conv(x: number[], w: number[], stride: number, padding: Padding, dilation = 1): OpCase {
-  const name = `x=${shapeStr(x)} w=${shapeStr(w)} s=${stride} p=${padStr(padding)}${dilation > 1 ? ` d=${dilation}` : ''}`;
-  return { kind: 'conv2d', op: 'conv2d', name, x, w, stride, padding, dilation };
+  return named({ kind: 'conv2d', op: 'conv2d', x, w, stride, padding, dilation });
 }
 
 /**
@@ -54,11 +81,13 @@ export const CONV_CASES: OpCase[] = [
   conv([2, 16, 16, 8], [3, 3, 8, 8], 2, 'same'),
 ];
 
-export const DENSE_CASES: OpCase[] = [
-  [[1, 5], 3],
-  [[4, 7], 1],
-  [[3, 16], 10],
-].map(([x, units]) => ({ kind: 'dense', op: 'dense', name: `x=${shapeStr(x as number[])} units=${units}`, x: x as number[], units: units as number }));
+export const DENSE_CASES: OpCase[] = (
+  [
+    [[1, 5], 3],
+    [[4, 7], 1],
+    [[3, 16], 10],
+  ] as [number[], number][]
+).map(([x, units]) => named({ kind: 'dense', op: 'dense', x, units }));
 
 export const ACTIVATION_CASES: OpCase[] = (
   [
@@ -74,18 +103,19 @@ export const ACTIVATION_CASES: OpCase[] = (
     ['gelu', undefined],
     ['swish', undefined],
   ] as [ActivationName, number | undefined][]
-).map(([op, alpha]) => ({
-  kind: 'activation',
-  op,
-  // x ~ N(0, 3²) reaches the saturated and negative regions of every activation
-  name: `x=[2,4,4,3]${alpha !== undefined ? ` alpha=${alpha}` : ''}`,
-  x: [2, 4, 4, 3],
-  scale: 3,
-  ...(alpha !== undefined ? { alpha } : {}),
-}));
+).map(([op, alpha]) =>
+  named({
+    kind: 'activation',
+    op,
+    // x ~ N(0, 3²) reaches the saturated and negative regions of every activation
+    x: [2, 4, 4, 3],
+    scale: 3,
+    ...(alpha !== undefined ? { alpha } : {}),
+  }),
+);
 
 function pool(op: 'max-pool' | 'avg-pool', x: number[], size: number, stride: number, padding: 'same' | 'valid'): OpCase {
-  return { kind: 'pool', op, name: `x=${shapeStr(x)} k=${size} s=${stride} p=${padding}`, x, size, stride, padding };
+  return named({ kind: 'pool', op, x, size, stride, padding });
 }
 
 /**
@@ -106,14 +136,14 @@ export const POOL_CASES: OpCase[] = [
 ];
 
 export const OTHER_CASES: OpCase[] = [
-  { kind: 'global-avg-pool', op: 'global-avg-pool', name: 'x=[1,4,4,3]', x: [1, 4, 4, 3] },
-  { kind: 'global-avg-pool', op: 'global-avg-pool', name: 'x=[3,5,7,2]', x: [3, 5, 7, 2] },
-  { kind: 'batch-norm', op: 'batch-norm', name: 'x=[4,3,3,2]', x: [4, 3, 3, 2] },
-  { kind: 'batch-norm', op: 'batch-norm', name: 'x=[2,5,5,3]', x: [2, 5, 5, 3] },
-  { kind: 'batch-norm', op: 'batch-norm', name: 'x=[8,4]', x: [8, 4] },
-  { kind: 'add', op: 'add', name: 'x=[2,4,4,3]', x: [2, 4, 4, 3] },
-  { kind: 'softmax-ce', op: 'softmax-ce', name: 'logits=[1,3]', x: [1, 3] },
-  { kind: 'softmax-ce', op: 'softmax-ce', name: 'logits=[6,10]', x: [6, 10] },
+  named({ kind: 'global-avg-pool', op: 'global-avg-pool', x: [1, 4, 4, 3] }),
+  named({ kind: 'global-avg-pool', op: 'global-avg-pool', x: [3, 5, 7, 2] }),
+  named({ kind: 'batch-norm', op: 'batch-norm', x: [4, 3, 3, 2] }),
+  named({ kind: 'batch-norm', op: 'batch-norm', x: [2, 5, 5, 3] }),
+  named({ kind: 'batch-norm', op: 'batch-norm', x: [8, 4] }),
+  named({ kind: 'add', op: 'add', x: [2, 4, 4, 3] }),
+  named({ kind: 'softmax-ce', op: 'softmax-ce', x: [1, 3] }),
+  named({ kind: 'softmax-ce', op: 'softmax-ce', x: [6, 10] }),
 ];
 
 export const ALL_CASES: OpCase[] = [...CONV_CASES, ...DENSE_CASES, ...ACTIVATION_CASES, ...POOL_CASES, ...OTHER_CASES];

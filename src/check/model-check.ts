@@ -11,7 +11,7 @@ import { buildModel, getWeightMap, setWeightMap } from '../model/index.ts';
 import { type Tolerance, compare, errorRow, rowOf } from './compare.ts';
 
 export interface ModelCase {
-  /** row op prefix: model.<name>.… */
+  /** row op prefix: model.<name>.…; made from the fields (modelCaseName) */
   name: string;
   arch: ArchSpec;
   input: InputSpec;
@@ -21,73 +21,79 @@ export interface ModelCase {
   steps: number;
 }
 
-export const MODEL_CASES: ModelCase[] = [
-  {
-    // a deep plain CNN: 12 convs with stride-2 downsampling at 4 and 8, relu
-    name: 'plain12',
-    arch: {
-      kind: 'plain', depth: 12, width: 6, kernel: 3, padding: 'same', bias: true,
-      downsample: { at: [4, 8], mode: 'stride' }, head: 'gap-dense', classes: 5,
+/**
+ * Kind and depth, then the activation unless relu and α's digits: 'plain12', 'residual5-tanh',
+ * 'batchnorm4-elu-a05'. Weights are seeded by it too.
+ */
+function modelCaseName(m: Omit<ModelCase, 'name'>): string {
+  const { name, alpha } = m.activation;
+  return `${m.arch.kind}${m.arch.depth}${name === 'relu' ? '' : `-${name}`}${alpha !== undefined ? `-a${String(alpha).replace('.', '')}` : ''}`;
+}
+
+export const MODEL_CASES: ModelCase[] = (
+  [
+    {
+      // a deep plain CNN: 12 convs with stride-2 downsampling at 4 and 8, relu
+      arch: {
+        kind: 'plain', depth: 12, width: 6, kernel: 3, padding: 'same', bias: true,
+        downsample: { at: [4, 8], mode: 'stride' }, head: 'gap-dense', classes: 5,
+      },
+      input: { height: 8, width: 8, channels: 3 },
+      activation: { name: 'relu' },
+      batch: 4,
+      lr: 0.1,
+      steps: 3,
     },
-    input: { height: 8, width: 8, channels: 3 },
-    activation: { name: 'relu' },
-    batch: 4,
-    lr: 0.1,
-    steps: 3,
-  },
-  {
-    // stem + 3 residual blocks with batch-norm (trained gamma/beta), max-pool after the first block
-    name: 'residual-bn7',
-    arch: {
-      kind: 'residual-bn', depth: 7, width: 6, kernel: 3, padding: 'same', bias: false,
-      downsample: { at: [3], mode: 'maxpool' }, head: 'gap-dense', classes: 5,
+    {
+      // stem + 3 residual blocks with batch-norm (trained gamma/beta), max-pool after the first block
+      arch: {
+        kind: 'residual-bn', depth: 7, width: 6, kernel: 3, padding: 'same', bias: false,
+        downsample: { at: [3], mode: 'maxpool' }, head: 'gap-dense', classes: 5,
+      },
+      input: { height: 8, width: 8, channels: 3 },
+      activation: { name: 'relu' },
+      batch: 4,
+      lr: 0.1,
+      steps: 3,
     },
-    input: { height: 8, width: 8, channels: 3 },
-    activation: { name: 'relu' },
-    batch: 4,
-    lr: 0.1,
-    steps: 3,
-  },
-  {
-    // residual without batch-norm, tanh into max-pools: all-negative windows reach MaxPoolGrad
-    name: 'residual5-tanh',
-    arch: {
-      kind: 'residual', depth: 5, width: 5, kernel: 3, padding: 'same', bias: true,
-      downsample: { at: [1, 3], mode: 'maxpool' }, head: 'gap-dense', classes: 4,
+    {
+      // residual without batch-norm, tanh into max-pools: all-negative windows reach MaxPoolGrad
+      arch: {
+        kind: 'residual', depth: 5, width: 5, kernel: 3, padding: 'same', bias: true,
+        downsample: { at: [1, 3], mode: 'maxpool' }, head: 'gap-dense', classes: 4,
+      },
+      input: { height: 8, width: 8, channels: 2 },
+      activation: { name: 'tanh' },
+      batch: 3,
+      lr: 0.1,
+      steps: 3,
     },
-    input: { height: 8, width: 8, channels: 2 },
-    activation: { name: 'tanh' },
-    batch: 3,
-    lr: 0.1,
-    steps: 3,
-  },
-  {
-    // batch-norm after biased convs (whose true gradient is 0), avg-pool, a smooth activation
-    name: 'batchnorm5-tanh',
-    arch: {
-      kind: 'batchnorm', depth: 5, width: 5, kernel: 3, padding: 'same', bias: true,
-      downsample: { at: [2], mode: 'avgpool' }, head: 'gap-dense', classes: 4,
+    {
+      // batch-norm after biased convs (whose true gradient is 0), avg-pool, a smooth activation
+      arch: {
+        kind: 'batchnorm', depth: 5, width: 5, kernel: 3, padding: 'same', bias: true,
+        downsample: { at: [2], mode: 'avgpool' }, head: 'gap-dense', classes: 4,
+      },
+      input: { height: 8, width: 8, channels: 2 },
+      activation: { name: 'tanh' },
+      batch: 3,
+      lr: 0.1,
+      steps: 3,
     },
-    input: { height: 8, width: 8, channels: 2 },
-    activation: { name: 'tanh' },
-    batch: 3,
-    lr: 0.1,
-    steps: 3,
-  },
-  {
-    // elu with α ≠ 1: tfjs's ELU layer only takes α = 1, so src/model builds its own layer
-    name: 'batchnorm4-elu-a05',
-    arch: {
-      kind: 'batchnorm', depth: 4, width: 4, kernel: 3, padding: 'same', bias: true,
-      downsample: { at: [2], mode: 'maxpool' }, head: 'gap-dense', classes: 3,
+    {
+      // elu with α ≠ 1: tfjs's ELU layer only takes α = 1, so src/model builds its own layer
+      arch: {
+        kind: 'batchnorm', depth: 4, width: 4, kernel: 3, padding: 'same', bias: true,
+        downsample: { at: [2], mode: 'maxpool' }, head: 'gap-dense', classes: 3,
+      },
+      input: { height: 6, width: 6, channels: 2 },
+      activation: { name: 'elu', alpha: 0.5 },
+      batch: 3,
+      lr: 0.1,
+      steps: 3,
     },
-    input: { height: 6, width: 6, channels: 2 },
-    activation: { name: 'elu', alpha: 0.5 },
-    batch: 3,
-    lr: 0.1,
-    steps: 3,
-  },
-];
+  ] satisfies Omit<ModelCase, 'name'>[]
+).map((m) => ({ name: modelCaseName(m), ...m }));
 
 /**
  * Scale-aware, since gradients here are O(1e-3) and activations O(1): each compared tensor gets
