@@ -1,4 +1,4 @@
-// Reference vs tfjs on the per-op case table, on cpu and on wasm (with our Conv2DBackprop kernels).
+// Reference vs tfjs on the per-op case table, on cpu and on wasm (with our Conv2DBackprop and MaxPoolGrad kernels).
 // Backends are process-global, so cpu runs first and wasm after it in this one file.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,18 +38,13 @@ describe('reference vs tfjs wasm', () => {
   let rows: CheckRow[] = [];
   beforeAll(async () => {
     const b = await readyBackend('wasm');
-    expect(b.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput']));
+    expect(b.kernels).toEqual(expect.arrayContaining(['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']));
     rows = checkOpsOnBackend('wasm');
   });
   it.each(caseLabels)('%s', (_l, op, name) => {
     for (const r of rowsFor(rows, op, name)) {
       if (r.verdict === 'skip') {
         expect(r.detail).toContain('dilation > 1');
-        continue;
-      }
-      if (r.op === 'max-pool.grad.x' && r.verdict === 'fail') {
-        // tfjs-backend-wasm 4.22's MaxPoolGrad mis-routes the gradient of all-negative windows
-        expect(r.detail).toContain('window whose inputs are all negative');
         continue;
       }
       expect(r.verdict, `${r.op}: ${r.detail}`).toBe('pass');
@@ -88,15 +83,11 @@ describe('tfjs 4.22 pooling findings', () => {
     // the bottom-right output averages one real cell, yet sends back only 1/4
     expect(f.avgGrad[8]).toBe(0.25);
   });
-  it('wasm: the built-in MaxPoolGrad loses the gradient of an all-negative window; ours, when registered, does not', async () => {
+  // the built-in wasm MaxPoolGrad loses it; test/wasm-maxpool.test.ts pins that
+  it('wasm: max-pool grads go to each window max, an all-negative window too (our MaxPoolGrad)', async () => {
     const b = await readyBackend('wasm');
-    const f = poolFindings();
-    expect(f.maxGrad[5]).toBe(10); // a window with a positive max is fine either way
-    if (b.kernels.includes('MaxPoolGrad')) {
-      expect(f.maxGrad).toEqual([0, 0, 0, 0, 0, 10, 0, 100]);
-    } else {
-      expect(f.maxGrad[7]).not.toBe(100); // should be 100: −1 is its window's max
-    }
+    expect(b.kernels).toContain('MaxPoolGrad');
+    expect(poolFindings().maxGrad).toEqual([0, 0, 0, 0, 0, 10, 0, 100]);
   });
 });
 
