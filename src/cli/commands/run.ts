@@ -4,6 +4,7 @@ import { inputError } from '../../core/errors.ts';
 import { defaultJobsFor } from '../../backend/index.ts';
 import { MAX_TIMER_MS, backendFlag, jobsFlag, parseBackend, parseJobs, parseShard } from '../options.ts';
 import { loadSuite } from '../../suite/index.ts';
+import { resolveDataDir } from '../../data/spec.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
 import { shardSlice } from '../../run/shard.ts';
 
@@ -50,7 +51,6 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   const shard = parseShard(args.shard);
   const timeoutMs = parseTimeout(args.timeout);
   const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force });
-  const { resolveDataDir } = await import('../../data/index.ts');
   const out = args.out ?? defaultOutDir(loaded.plan.name, loaded.plan.quick);
   const progress = process.stdout.isTTY === true ? 'bar' : 'lines';
   process.stdout.write(
