@@ -28,6 +28,7 @@ import { makeProgress, type ProgressMode } from './progress.ts';
 import { shardSlice } from './shard.ts';
 import { dataSeed } from './seeds.ts';
 import { runTask } from './tasks.ts';
+import { assertDataAvailable } from '../data/spec.ts';
 
 /** Runs one spec somewhere and reports its record, or why it could not produce one. */
 export type Executor = (spec: RunSpec) => Promise<PoolOutcome<RunRecord>>;
@@ -112,7 +113,6 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
   const datas = distinctData(slice);
   if (datas.length > 0) {
     // every missing data file is a clear message before any run starts
-    const { assertDataAvailable } = await import('../data/index.ts');
     for (const d of datas) assertDataAvailable(d.data, opts.dataDir);
   }
 

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../core/errors.ts';
+import { CIFAR_URL, NetworkError, downloadCifar10Archive, unpackCifar10 } from '../../data/download.ts';
+import { assertCifarFiles } from '../../data/cifar-files.ts';
+import { resolveDataDir } from '../../data/spec.ts';
 
 interface DataArgs {
   dataset: string;
@@ -22,9 +25,7 @@ export const dataCommand: CommandModule<object, DataArgs> = {
       .option('url', { type: 'string', describe: 'download from this mirror instead (the md5 is still checked)' })
       .option('force', { type: 'boolean', default: false, describe: 'fetch and unpack even when the files are already in place' }) as never,
   handler: async (args) => {
-    const data = await import('../../data/index.ts');
-    const { assertCifarFiles } = await import('../../data/cifar10.ts');
-    const dataDir = data.resolveDataDir(args['data-dir']);
+    const dataDir = resolveDataDir(args['data-dir']);
     const full = { trainSize: 50000, testSize: 10000, augment: false };
     const log = (line: string): void => {
       process.stderr.write(`${line}\n`);
@@ -44,17 +45,17 @@ export const dataCommand: CommandModule<object, DataArgs> = {
       archive = args.archive;
     } else {
       try {
-        log(`downloading ${args.url ?? data.CIFAR_URL} into ${dataDir}`);
-        archive = await data.downloadCifar10Archive(dataDir, { log, ...(args.url !== undefined ? { url: args.url } : {}) });
+        log(`downloading ${args.url ?? CIFAR_URL} into ${dataDir}`);
+        archive = await downloadCifar10Archive(dataDir, { log, ...(args.url !== undefined ? { url: args.url } : {}) });
       } catch (e) {
-        if (!(e instanceof data.NetworkError)) throw e;
+        if (!(e instanceof NetworkError)) throw e;
         process.stderr.write(`initbench: ${e.message}\n`);
         process.exitCode = 1;
         return;
       }
     }
     log(`checking md5 of ${archive} and unpacking into ${path.join(dataDir, 'cifar-10-batches-bin')}`);
-    const written = await data.unpackCifar10(archive, dataDir);
+    const written = await unpackCifar10(archive, dataDir);
     const dir = assertCifarFiles(full, { dataDir });
     process.stdout.write(`cifar10 ready: ${written.length} files in ${dir}\n`);
   },
