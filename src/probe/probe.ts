@@ -224,6 +224,8 @@ export function aggregateProbes(results: ProbeResult[]): AggregateProbe {
           bands.length === rows.length
             ? ([meanOrNull(bands.map((b) => b[0]))!, meanOrNull(bands.map((b) => b[1]))!] as [number, number])
             : null,
+        // a function of σ_w² alone: shared when every seed drew at the same σ_w² (all but LSUV)
+        meanField: rows.every((l) => l.theory.meanField?.sigmaW2 === rows[0]!.theory.meanField?.sigmaW2) ? (rows[0]!.theory.meanField ?? null) : null,
       },
     };
   });

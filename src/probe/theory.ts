@@ -14,7 +14,7 @@
  */
 import type { ArchSpec, InputSpec, ActivationSpec, LayerTheory, MeanFieldTheory } from '../core/types.ts';
 import { meanField, predictLayersDetailed } from '../theory/index.ts';
-import type { ModelLayerInfo } from '../model/index.ts';
+import { poolOutSize, type ModelLayerInfo } from '../arch/index.ts';
 
 export interface TheoryInputs {
   arch: ArchSpec;
@@ -46,8 +46,8 @@ export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
   let upstream: number | null = 1;
   if (t.arch.head === 'gap-dense') {
     const vHead = t.weightVariances[L];
-    const h = lastInfo.pooled ? Math.floor(lastInfo.spatial[0] / 2) : lastInfo.spatial[0];
-    const w = lastInfo.pooled ? Math.floor(lastInfo.spatial[1] / 2) : lastInfo.spatial[1];
+    const h = lastInfo.pooled ? poolOutSize(lastInfo.spatial[0]) : lastInfo.spatial[0];
+    const w = lastInfo.pooled ? poolOutSize(lastInfo.spatial[1]) : lastInfo.spatial[1];
     upstream = vHead !== undefined && Number.isFinite(vHead) ? (t.arch.classes * vHead) / (h * w) ** 2 : null;
   }
   // backFactor: E[δ²] at pre_L per unit E[δ²] above act_L (and its pool), as the theory itself uses it
