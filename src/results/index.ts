@@ -1,11 +1,7 @@
+export { readResults, readManifest, readRuns, parseRuns, readSamples, type ReadResultsOptions, type ParsedRuns } from './read.ts';
 export {
-  readResults,
-  readManifest,
-  readRuns,
-  parseRuns,
   writeManifest,
   writeSamples,
-  readSamples,
   writeFileAtomic,
   manifestExists,
   assertOutIsDir,
@@ -13,8 +9,7 @@ export {
   RUNS_FILE,
   MANIFEST_FILE,
   SAMPLES_FILE,
-  type ReadResultsOptions,
-  type ParsedRuns,
 } from './store.ts';
 export { captureEnvironment, gitCommit } from './environment.ts';
 export { mergeResults, type MergeResult } from './merge.ts';
+export { suiteHistory, splitByPlan, pruneRuns } from './versions.ts';

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { DataSamples, Manifest, RunRecord } from '../core/types.ts';
 import { canonicalJson } from '../core/canonical.ts';
-import { RUNS_FILE, assertOutIsDir, manifestExists, writeFileAtomic, readManifest, readRuns, readSamples, writeManifest, writeSamples } from './store.ts';
+import { RUNS_FILE, assertOutIsDir, manifestExists, writeFileAtomic, writeManifest, writeSamples } from './store.ts';
+import { readManifest, readRuns, readSamples } from './read.ts';
 
 export interface MergeResult {
   out: string;
