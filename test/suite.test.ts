@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/core/errors.ts';
 import { loadSuite, planSuite, planSuiteText, suiteJsonSchemaText, validateSuiteValue, type SuiteSpec } from '../src/suite/index.ts';
 import { ABSURD_DEPTH, QUICK } from '../src/suite/plan.ts';
+import { firstBadUtf8Byte } from '../src/suite/validate.ts';
 
 const SUITES = path.resolve('suites');
 const shipped = fs.readdirSync(SUITES).filter((f) => f.endsWith('.json') && f !== 'schema.json').sort();
@@ -202,6 +204,88 @@ describe('bad suite input', () => {
 
   it('a missing file names it and where the shipped suites are', () => {
     expect(() => loadSuite('suites/nope.json')).toThrow(/suites\/nope\.json: cannot read the suite file \(no such file\)/);
+  });
+});
+
+describe('JSON syntax and encoding', () => {
+  const good = JSON.stringify({ ...base, matrix: { depth: [1] } }, null, 2);
+  const message = (text: string): string => {
+    try {
+      planSuiteText(text, 'suites/x.json');
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  // Node 20's JSON.parse names no position for these, so they used to be reported at the end of the file
+  const SYNTAX: [string, string, string][] = [
+    ['a bare NaN on line 3', '{\n  "name": "x",\n  "seed": NaN,\n  "description": "d"\n}', 'suites/x.json: line 3, column 11: not valid JSON: NaN is not a JSON number'],
+    ['a single quote on line 3', '{\n  "name": "x",\n  \'seed\': 1\n}', "suites/x.json: line 3, column 3: not valid JSON: unexpected '; JSON strings and keys take double quotes"],
+    ['a trailing comma', '{\n  "name": "x",\n}', 'suites/x.json: line 3, column 1: not valid JSON: a trailing comma before }'],
+    ['a comment', '{\n  // my suite\n  "name": "x"\n}', 'suites/x.json: line 2, column 3: not valid JSON: unexpected /; JSON has no comments'],
+    ['a missing comma', '{\n  "name": "x"\n  "seed": 1\n}', 'suites/x.json: line 3, column 3: not valid JSON: unexpected string; a missing , or : before it?'],
+    ['a misspelt literal', '{"defaults": {"bias": ture}}', 'suites/x.json: line 1, column 23: not valid JSON: unexpected word "ture"'],
+    ['a raw tab inside a string', '{"name": "a\tb"}', 'suites/x.json: line 1, column 12: not valid JSON: a raw control character U+0009'],
+    ['an unclosed object', '{"name": "x",\n  "seed": 1\n', 'suites/x.json: line 3, column 1: not valid JSON: the text ends inside a value'],
+    ['an empty file', '\n', 'suites/x.json: line 1, column 1: not valid JSON: the file is empty'],
+    ['absurd nesting', `{"a": ${'['.repeat(5000)}`, 'suites/x.json: line 1, column 1006: not valid JSON: nested more than 1000 levels deep'],
+  ];
+  for (const [name, text, want] of SYNTAX) {
+    it(`${name} → ${want}`, () => expect(message(text)).toContain(want));
+  }
+
+  it('a key given twice is an error naming both places and the object', () => {
+    const text = '{\n  "name": "x", "description": "d", "seed": 1,\n  "matrix": {\n    "depth": [1],\n    "depth": [2]\n  }\n}';
+    expect(message(text)).toBe(
+      'suites/x.json: matrix.depth: key "depth" appears twice in one object, at line 4, column 5 and at line 5, column 5 (JSON keeps only the last; remove one)',
+    );
+  });
+
+  it('a byte-order mark is accepted, and the file plans as without it', () => {
+    expect(planSuiteText('\uFEFF' + good, 'suites/x.json').plan).toEqual(planSuiteText(good, 'suites/x.json').plan);
+    // positions after a BOM count from the first visible character
+    expect(message('\uFEFF{"name": NaN}')).toContain('line 1, column 10:');
+  });
+
+  it('a file with a BOM loads from disk (read as bytes)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-suite-'));
+    const file = path.join(dir, 'bom.json');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good)]));
+    expect(loadSuite(file).plan.runs).toHaveLength(1);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('invalid UTF-8 is an error naming the byte offset and line of the first bad byte', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-suite-'));
+    const file = path.join(dir, 'latin1.json');
+    // "café" saved as Latin-1: é is the lone byte 0xE9
+    const bytes = Buffer.concat([Buffer.from('{\n  "name": "caf'), Buffer.from([0xe9]), Buffer.from('"\n}')]);
+    fs.writeFileSync(file, bytes);
+    expect(() => loadSuite(file)).toThrow(`${file}: byte offset 16 (line 2): not valid UTF-8 (byte 0xe9); save the file as UTF-8`);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('firstBadUtf8Byte agrees with a fatal TextDecoder on random bytes, and the text before it decodes', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const valid = (b: Uint8Array) => {
+      try {
+        strict.decode(b);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    let state = 12345;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24;
+    // bias toward bytes that start and continue multibyte sequences, where the rules are
+    const pool = [0x41, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
+    for (let t = 0; t < 3000; t++) {
+      const b = Uint8Array.from({ length: 1 + (next() % 8) }, () => pool[next() % pool.length]!);
+      const at = firstBadUtf8Byte(b);
+      expect(at >= 0, Buffer.from(b).toString('hex')).toBe(!valid(b));
+      if (at >= 0) expect(valid(b.subarray(0, at)), Buffer.from(b).toString('hex')).toBe(true);
+    }
   });
 });
 

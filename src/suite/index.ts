@@ -1,16 +1,16 @@
 /**
- * Suite files: read → parse (line/column on bad JSON) → validate (file: path errors) → plan.
+ * Suite files: read (strict UTF-8) → parse (line/column on bad JSON, duplicate keys) → validate (file: path errors) → plan.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import { BUILTIN_DEFAULTS, planSuite, type Plan, type PlanOptions } from './plan.ts';
 import { type SuitePoint, type SuiteSpec } from './schema.ts';
-import { parseJsonText, validateSuiteValue } from './validate.ts';
+import { decodeUtf8, parseJsonText, validateSuiteValue } from './validate.ts';
 
 export { planSuite, runLabel, canonicalJson, runId, ABSURD_DEPTH, QUICK, BUILTIN_DEFAULTS, type Plan, type PlanOptions } from './plan.ts';
 export { suiteJsonSchema, suiteJsonSchemaText, SuiteSchema, ACTIVATION_NAMES, ARCH_KINDS, type SuiteSpec, type SuitePoint } from './schema.ts';
-export { validateSuiteValue, parseJsonText, displayPath } from './validate.ts';
+export { validateSuiteValue, parseJsonText, decodeUtf8, displayPath } from './validate.ts';
 
 export interface LoadedSuite {
   /** path as given */
@@ -48,7 +48,7 @@ export function loadSuite(file: string, opts: Omit<PlanOptions, 'file'> = {}): L
       { file },
     );
   }
-  const text = bytes.toString('utf8');
+  const text = decodeUtf8(bytes, file);
   return { file, text, hash: sha256(bytes), ...planSuiteText(text, file, opts) };
 }
 

@@ -1,8 +1,9 @@
 /**
  * Suite text → SuiteSpec, or an InputError naming the file and the JSON path of every problem:
  *   `suites/x.json: matrix.depth[2]: expected integer ≥ 1, got "ten"`
- * JSON syntax errors carry line and column; schema errors are Ajv's (allErrors), translated here.
+ * JSON syntax errors carry line and column (momoa's positions); schema errors are Ajv's (allErrors), translated here.
  */
+import { evaluate, parse as parseJson, type DocumentNode, type MemberNode, type ValueNode } from '@humanwhocodes/momoa';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, describeValue, unknownNameMessage } from '../core/errors.ts';
 import { SuiteSchema, type SuiteSpec } from './schema.ts';
@@ -49,17 +50,161 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - last };
 }
 
-/** JSON.parse with a `file: line L, column C: …` message on a syntax error. */
+/** Nesting deeper than this is refused before parsing: the parser recurses, and no suite nests past ~6. */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * One pass over the text for what the parser lets through or cannot survive: the first raw control
+ * character inside a string (momoa accepts them there; JSON does not), and the first `[`/`{` nested
+ * deeper than `limit` (momoa recurses). -1 where there is none.
+ */
+function prescan(text: string, limit: number): { control: number; deep: number } {
+  let depth = 0;
+  let inString = false;
+  let control = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      else if (c < 0x20 && control < 0) control = i;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return { control, deep: i };
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return { control, deep: -1 };
+}
+
+const TOKEN_TEXT: Record<string, string> = { RBrace: '}', LBrace: '{', RBracket: ']', LBracket: '[', Comma: ',', Colon: ':' };
+
+/** What is wrong at `at`, from the parser's message and the text there, with a hint for the usual slips. */
+function syntaxProblem(text: string, at: number, parserMessage: string): string {
+  if (at >= text.length) return 'the text ends inside a value; an unclosed {, [ or string?';
+  const rest = text.slice(at);
+  const special = /^-?(NaN|Infinity)\b/.exec(rest);
+  if (special !== null) return `${special[0]} is not a JSON number`;
+  const c = rest[0]!;
+  if (c === "'") return "unexpected '; JSON strings and keys take double quotes";
+  if (c === '/') return 'unexpected /; JSON has no comments';
+  if ((c === '}' || c === ']') && /,\s*$/.test(text.slice(0, at))) return `a trailing comma before ${c}`;
+  const ident = /^Unexpected identifier '(.*)' found/.exec(parserMessage);
+  if (ident !== null) return `unexpected word ${JSON.stringify(ident[1])}; JSON's words are true, false and null`;
+  const token = /^Unexpected token (\w+) found/.exec(parserMessage);
+  if (token !== null) {
+    const symbol = TOKEN_TEXT[token[1]!];
+    // a value where a , or : belongs
+    return symbol !== undefined ? `unexpected ${symbol}` : `unexpected ${token[1]!.toLowerCase()}; a missing , or : before it?`;
+  }
+  const ch = /^Unexpected character '([^]*)' found/.exec(parserMessage);
+  return `unexpected ${JSON.stringify(ch?.[1] ?? c)}`;
+}
+
+/**
+ * Suite text → value, strictly JSON (RFC 8259), with errors that say where: a syntax error gives the
+ * true `line L, column C` (from the parser's own position, not from JSON.parse's message, which has
+ * none on Node 20); a key given twice in one object is an error naming both places, since JSON.parse
+ * would silently keep the last. A leading byte-order mark is skipped.
+ */
 export function parseJsonText(text: string, file: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // the earliest problem is the one reported
+  const problems: [number, string][] = [];
+  const { control, deep } = prescan(body, MAX_JSON_DEPTH);
+  if (control >= 0) problems.push([control, controlProblem(body, control)]);
+  if (deep >= 0) problems.push([deep, `nested more than ${MAX_JSON_DEPTH} levels deep`]);
+  const doc = deep >= 0 ? null : tryParse(body);
+  if (doc !== null && 'at' in doc) problems.push([doc.at, doc.what]);
+  const first = problems.sort((x, y) => x[0] - y[0])[0];
+  if (first !== undefined || doc === null || 'at' in doc) {
+    const [at, what] = first!;
+    const { line, column } = lineColumn(body, at);
+    throw new InputError(`${file}: line ${line}, column ${column}: not valid JSON: ${what}`, { file });
+  }
+  assertNoDuplicateKeys(doc.body, [], body, file);
+  return evaluate(doc);
+}
+
+function tryParse(text: string): DocumentNode | { at: number; what: string } {
+  if (text.trim() === '') return { at: 0, what: 'the file is empty' };
   try {
-    return JSON.parse(text);
+    return parseJson(text, { mode: 'json' });
   } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    const offset = m !== null ? Number(m[1]) : text.length;
-    const { line, column } = lineColumn(text, offset);
-    const what = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    throw new InputError(`${file}: line ${line}, column ${column}: not valid JSON (${what})`, { file });
+    // momoa's errors carry the offset of the offending token; at the end of input, the end is the place
+    const err = e as Error & { offset?: number };
+    const offset = err.offset ?? text.length;
+    // momoa can name the whitespace before the end instead of the end itself
+    const at = err.name === 'UnexpectedEOF' || text.slice(offset).trim() === '' ? text.length : offset;
+    return { at, what: syntaxProblem(text, at, err.message) };
+  }
+}
+
+function controlProblem(text: string, at: number): string {
+  const hex = text.charCodeAt(at).toString(16).padStart(4, '0');
+  return `a raw control character U+${hex.toUpperCase()}; inside a string, write it as \\u${hex}`;
+}
+
+/** A key twice in one object: JSON.parse keeps the last silently, so a suite edit could vanish. */
+function assertNoDuplicateKeys(node: ValueNode, at: (string | number)[], text: string, file: string): void {
+  if (node.type === 'Array') {
+    node.elements.forEach((el, i) => assertNoDuplicateKeys(el.value, [...at, i], text, file));
+    return;
+  }
+  if (node.type !== 'Object') return;
+  const first = new Map<string, MemberNode>();
+  for (const m of node.members) {
+    const key = m.name.type === 'String' ? m.name.value : m.name.name;
+    const prev = first.get(key);
+    if (prev !== undefined) {
+      const where = (n: MemberNode) => {
+        const { line, column } = lineColumn(text, n.name.loc.start.offset);
+        return `line ${line}, column ${column}`;
+      };
+      const path = displayPath([...at, key]);
+      throw new InputError(
+        `${file}: ${path}: key ${JSON.stringify(key)} appears twice in one object, at ${where(prev)} and at ${where(m)} (JSON keeps only the last; remove one)`,
+        { file, path },
+      );
+    }
+    first.set(key, m);
+    assertNoDuplicateKeys(m.value, [...at, key], text, file);
+  }
+}
+
+/** The first byte of `bytes` that is not part of a well-formed UTF-8 sequence, or -1. */
+export function firstBadUtf8Byte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // lead byte → continuation count; C0, C1 (overlong) and F5.. (beyond U+10FFFF) never lead
+    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    if (n === 0) return i;
+    // the second byte's range rules out overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4)
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || c < (k === 1 ? lo : 0x80) || c > (k === 1 ? hi : 0xbf)) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** File bytes → text: strict UTF-8 (an error names the first bad byte's offset and line); a BOM is dropped. */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstBadUtf8Byte(bytes);
+    const line = bytes.subarray(0, at).reduce((n, b) => n + (b === 10 ? 1 : 0), 1);
+    throw new InputError(
+      `${file}: byte offset ${at} (line ${line}): not valid UTF-8 (byte 0x${bytes[at]!.toString(16).padStart(2, '0')}); save the file as UTF-8`,
+      { file },
+    );
   }
 }
 
