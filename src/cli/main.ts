@@ -3,7 +3,7 @@
  * Each command lives in src/cli/commands/<name>.ts and is listed in COMMANDS.
  */
 import yargs, { type CommandModule } from 'yargs';
-import { InputError } from '../core/errors.ts';
+import { DiskFullError, InputError } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -44,6 +44,10 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof InputError) {
       process.stderr.write(`initbench: ${e.message}\n`);
       exitCode = 2;
+    } else if (e instanceof DiskFullError) {
+      // a full disk is the machine's state, not a bug: one line, no stack
+      process.stderr.write(`initbench: ${e.message}\n`);
+      exitCode = e.exitCode;
     } else {
       process.stderr.write(`initbench: ${(e as Error).stack ?? String(e)}\n`);
       exitCode = 1;

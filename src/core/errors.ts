@@ -16,6 +16,23 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * The disk (or the user's quota) filled up while writing PATH. Not bad input and not a bug: the CLI
+ * prints the one line and exits 1. Whatever PATH held before is left as it was.
+ */
+export class DiskFullError extends Error {
+  readonly exitCode = 1;
+  constructor(
+    readonly file: string,
+    /** the bytes the write needed */
+    readonly bytes: number,
+    readonly code: 'ENOSPC' | 'EDQUOT' = 'ENOSPC',
+  ) {
+    super(`${code === 'EDQUOT' ? 'disk quota exceeded' : 'no space left on device'}: ${file} (needed ${bytes} bytes)`);
+    this.name = 'DiskFullError';
+  }
+}
+
 /** Builds the canonical `file: path: expected X, got Y` message. */
 export function inputError(opts: {
   file?: string;

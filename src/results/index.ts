@@ -6,10 +6,31 @@ export {
   manifestExists,
   assertOutIsDir,
   RunsWriter,
+  makeResultsDir,
+  type FileIo,
+} from './store.ts';
+export {
   RUNS_FILE,
   MANIFEST_FILE,
   SAMPLES_FILE,
-} from './store.ts';
+  REPORT_FILE,
+  INDEX_FILE,
+  ROOT_MARKER,
+  DEFAULT_RESULTS_ROOT,
+  runsFile,
+  manifestFile,
+  samplesFile,
+  reportFile,
+  chartsDir,
+  resultsRootOf,
+  checkFile,
+  initStatsFile,
+  indexFile,
+  defaultResultsDir,
+  isInitbenchRoot,
+  resultsDirsIn,
+  latestResultsDir,
+} from './paths.ts';
 export { captureEnvironment, gitCommit } from './environment.ts';
 export { mergeResults, type MergeResult } from './merge.ts';
 export { suiteHistory, splitByPlan, pruneRuns } from './versions.ts';
