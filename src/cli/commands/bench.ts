@@ -1,11 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { backendFlag, jobsFlag } from '../options.ts';
-import path from 'node:path';
 import { runFromArgs } from './run.ts';
 import { readyBackend } from '../../backend/index.ts';
 import { auditAll } from '../../init/audit.ts';
-import { writeFileAtomic } from '../../results/index.ts';
+import { checkFile, initStatsFile, resultsRootOf, writeFileAtomic } from '../../results/index.ts';
 import { checkAndWrite } from '../../check/index.ts';
 
 /** The shipped default suite, wherever initbench is run from. */
@@ -38,17 +37,17 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     const t0 = Date.now();
     const r = await runFromArgs({ ...args, suite: DEFAULT_SUITE, shard: undefined, force: false });
     // The report's initializer audit and cross-check table read these files beside the suite's dir.
-    const root = path.dirname(path.resolve(r.out));
+    const root = resultsRootOf(r.out);
     let checkFailed = 0;
     if (args.audit) {
       const t1 = Date.now();
       await readyBackend('auto');
       const audit = auditAll();
-      writeFileAtomic(path.join(root, 'init-stats', 'init-stats.json'), JSON.stringify(audit.rows, null, 2) + '\n');
+      writeFileAtomic(initStatsFile(root), JSON.stringify(audit.rows, null, 2) + '\n');
       const dev = audit.rows.filter((x) => x.verdict === 'deviates').map((x) => `${x.init} ×${x.ratio.toFixed(3)}`);
       process.stdout.write(`init-stats: ${audit.rows.length} initializers audited in ${((Date.now() - t1) / 1000).toFixed(1)} s; deviating from nominal: ${dev.join(', ') || 'none'}\n`);
       const t2 = Date.now();
-      const { report } = await checkAndWrite({ backends: 'all', out: path.join(root, 'check', 'check.json') });
+      const { report } = await checkAndWrite({ backends: 'all', out: checkFile(root) });
       checkFailed = report.failed;
       process.stdout.write(`check: ${report.passed} passed, ${report.failed} failed (reference vs tfjs) in ${((Date.now() - t2) / 1000).toFixed(1)} s\n`);
     }

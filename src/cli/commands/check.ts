@@ -1,9 +1,9 @@
-import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { BackendName, CheckRow } from '../../core/types.ts';
 import { inputError } from '../../core/errors.ts';
 import { MAX_TIMER_MS } from '../options.ts';
 import { ALL_BACKENDS, DEFAULT_IMPL_TIMEOUT_MS, checkAndWrite, counts, formatTable, implCheckAndWrite, maxErrors, type Layout } from '../../check/index.ts';
+import { checkFile } from '../../results/index.ts';
 
 interface CheckArgs {
   backend: string;
@@ -14,7 +14,8 @@ interface CheckArgs {
   timeout?: string;
 }
 
-export const DEFAULT_CHECK_OUT = path.join('results', 'check', 'check.json');
+/** results/check/check.json: where the report of any results/NAME looks for it */
+const DEFAULT_CHECK_OUT = checkFile();
 
 /** --backend all | cpu | wasm | node | a comma list */
 function parseCheckBackends(v: string): BackendName[] | 'all' {

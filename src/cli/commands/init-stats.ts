@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { InitAuditRow, InitSpec } from '../../core/types.ts';
 import { InputError, inputError } from '../../core/errors.ts';
@@ -6,7 +5,7 @@ import { readyBackend } from '../../backend/index.ts';
 import { INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { AUDIT_SHAPE, auditAll, auditInitializers } from '../../init/audit.ts';
 import { parseActivation, parseBackend, backendFlag } from '../options.ts';
-import { writeFileAtomic } from '../../results/index.ts';
+import { initStatsFile, writeFileAtomic } from '../../results/index.ts';
 
 interface Args {
   init?: string;
@@ -26,7 +25,8 @@ interface Args {
   backend: string;
 }
 
-export const DEFAULT_INIT_STATS_FILE = path.join('results', 'init-stats', 'init-stats.json');
+/** results/init-stats/init-stats.json: where the report of any results/NAME looks for it */
+const DEFAULT_INIT_STATS_FILE = initStatsFile();
 
 /** "3,3,64,64" → [3,3,64,64]; every dim a whole number ≥ 1. */
 export function parseShape(v: unknown): number[] {

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../core/errors.ts';
-import { latestResultsDir, terminalSummary, writeReport } from '../../report/index.ts';
+import { terminalSummary, writeReport } from '../../report/index.ts';
+import { DEFAULT_RESULTS_ROOT, latestResultsDir } from '../../results/index.ts';
 
 interface ReportArgs {
   dir?: string;
@@ -21,7 +22,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('svg', { type: 'boolean', default: false, describe: 'also write each chart to DIR/charts/NAME.svg' })
       .option('png', { type: 'boolean', default: false, describe: 'also write each chart to DIR/charts/NAME.png' })
       .option('allow-mixed', { type: 'boolean', default: false, describe: 'read records from different suite files' })
-      .option('latest', { type: 'boolean', default: false, describe: 'use the most recently written results/*/ dir' }) as never,
+      .option('latest', { type: 'boolean', default: false, describe: `use the most recently written ${DEFAULT_RESULTS_ROOT}/*/ dir` }) as never,
   handler: async (args) => {
     if (args.latest && args.dir !== undefined) {
       throw new InputError(`--latest: expected no DIR with --latest, got ${JSON.stringify(args.dir)}`, { flag: 'latest' });
@@ -29,7 +30,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     if (!args.latest && args.dir === undefined) {
       throw new InputError('report: expected a results dir (e.g. results/default) or --latest', { flag: 'latest' });
     }
-    const dir = args.dir ?? latestResultsDir('results');
+    const dir = args.dir ?? latestResultsDir();
     const r = await writeReport(dir, { out: args.out, svg: args.svg, png: args.png, allowMixed: args['allow-mixed'] });
     for (const w of r.warnings) process.stderr.write(`initbench: warning: ${w}\n`);
     process.stdout.write(terminalSummary({ ...r, warnings: [] }));

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import { defaultJobsFor } from '../../backend/index.ts';
@@ -7,6 +6,7 @@ import { loadSuite } from '../../suite/index.ts';
 import { resolveDataDir } from '../../data/spec.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
 import { shardSlice } from '../../run/shard.ts';
+import { defaultResultsDir, runsFile } from '../../results/index.ts';
 
 interface RunArgs {
   suite: string;
@@ -32,15 +32,11 @@ export function parseTimeout(v: unknown): number | undefined {
   return ms;
 }
 
-export function defaultOutDir(name: string, quick: boolean): string {
-  return path.join('results', quick ? `${name}-quick` : name);
-}
-
 export function summaryLine(r: RunSuiteResult): string {
   const c = r.counts;
   return (
     `${r.executed} runs in ${(r.wallMs / 1000).toFixed(1)}s: ${c.ok} ok, ${c.stalled} stalled, ${c.diverged} diverged, ${c.failed} failed` +
-    `${r.skipped > 0 ? ` (${r.skipped} already recorded)` : ''} → ${path.join(r.out, 'runs.jsonl')}`
+    `${r.skipped > 0 ? ` (${r.skipped} already recorded)` : ''} → ${runsFile(r.out)}`
   );
 }
 
@@ -51,7 +47,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   const shard = parseShard(args.shard);
   const timeoutMs = parseTimeout(args.timeout);
   const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force });
-  const out = args.out ?? defaultOutDir(loaded.plan.name, loaded.plan.quick);
+  const out = args.out ?? defaultResultsDir(loaded.plan.name, loaded.plan.quick);
   const progress = process.stdout.isTTY === true ? 'bar' : 'lines';
   process.stdout.write(
     `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n} takes ${shardSlice(loaded.plan.runs, shard).length}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
