@@ -12,9 +12,7 @@ const exec = promisify(execFile);
 describe('initbench check --backend cpu', () => {
   it('writes a CheckReport with finite-difference, per-op and whole-model rows, and exits 0', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-check-')), 'check.json');
-    const t0 = Date.now();
     const r = await exec('node', ['bin/initbench.js', 'check', '--backend', 'cpu', '--out', out], { timeout: 120_000 });
-    expect(Date.now() - t0).toBeLessThan(60_000);
     expect(r.stdout).toMatch(/^op\s+case\s+backend\s+max abs\s+max rel\s+verdict/);
     expect(r.stdout).toMatch(/\d+ passed, 0 failed, 6 skipped in [\d.]+s/);
     const report = JSON.parse(fs.readFileSync(out, 'utf8')) as CheckReport;

@@ -1,11 +1,15 @@
 /**
  * The perf room's truths: the step's FLOP count by hand, the median, the correctness gate passing on
- * wasm, and no tensor leak across 20 SGD steps of the benchmark CNN on wasm.
+ * wasm, no tensor leak across 20 SGD steps of the benchmark CNN on wasm, and the commands section's
+ * JSON on a cheap subset (its timings are perf's to report, not a test's to assert).
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readyBackend } from '../src/backend/index.ts';
+import { parseSections } from '../src/cli/commands/perf.ts';
+import { InputError } from '../src/core/errors.ts';
 import { PERF_CNN, PerfCnn, trainStepFlops } from '../src/perf/cnn.ts';
+import { COMMAND_CASES, commandCaseName, timeCommands, type CommandCase } from '../src/perf/commands.ts';
 import { compareArrays, runGate } from '../src/perf/gate.ts';
 import { median, summarize } from '../src/perf/timing.ts';
 
@@ -71,5 +75,35 @@ describe('perf', () => {
       net.dispose();
       expect(tf.memory().numTensors).toBeLessThan(before);
     }
+  });
+});
+
+describe('perf commands section', () => {
+  it('--sections: backends and commands, alone or both; anything else is an input error naming the flag', () => {
+    expect(parseSections('commands')).toEqual(['commands']);
+    expect(parseSections('backends, commands,backends')).toEqual(['backends', 'commands']);
+    expect(() => parseSections('kernels')).toThrow(InputError);
+    expect(() => parseSections('kernels')).toThrow(/^--sections: expected a comma-separated list of backends, commands, got /);
+  });
+
+  it('JSON of --version, report DIR, the pool timeout (one run each) and a failing command', async () => {
+    const names = ['initbench --version', 'initbench report DIR', 'pool of 1 cpu worker: a 20 s task with a 500 ms timeout'];
+    const cheap = COMMAND_CASES.filter((c) => names.includes(commandCaseName(c))).map((c) => ({ ...c, reps: 1 }));
+    const failing: CommandCase = { kind: 'spawn', args: ['report', 'DIR/nope'], reps: 3, target: { ms: 60_000, source: 'a test' } };
+    const r = await timeCommands([...cheap, failing]);
+    expect(r.figures.map((f) => f.name)).toEqual([...names, 'initbench report DIR/nope']);
+    const [version, report, pool, bad] = r.figures;
+    for (const f of [version!, report!, pool!]) {
+      expect(f.error, f.name).toBeNull();
+      expect(f.timing).toMatchObject({ reps: 1, warmup: 0, samplesMs: [expect.any(Number)] });
+      expect(f.met).toBe(f.timing!.medianMs <= f.target!.ms);
+    }
+    expect(version!.target).toEqual({ ms: 250, source: expect.stringContaining('issue 13') });
+    expect(report!.target!.ms).toBe(1000);
+    expect(pool!.target).toEqual({ ms: 15_000, source: expect.stringContaining('run-pool.test.ts') });
+    // DIR was filled in (report exits 0 on it); a failed run stops its case and is reported, not thrown
+    expect(bad).toMatchObject({ timing: null, met: null, error: expect.stringMatching(/^exit 2: initbench: .*no such results dir/) });
+    expect(r.placeholders.DIR).toContain('3 inits × 2 activations × 5 depths × 2 seeds and 1 failed run');
+    expect(r.load.before.loadavg).toHaveLength(3);
   });
 });

@@ -14,7 +14,7 @@ import { trainabilityChart } from '../src/report/charts/trainability.ts';
 import { encodePng } from '../src/report/png.ts';
 import { countMarks, headlessView, renderSvg, svgToPng } from '../src/report/render.ts';
 import * as R from '../src/report/rows.ts';
-import { synthAudit, synthCheck, synthRecords, synthSamples } from './fixtures/results/synth.ts';
+import { synthAudit, synthCheck, synthRecords, synthSamples } from '../src/results/synth.ts';
 
 // seed-claims-like: 4 inits × relu/tanh × depths 10, 30 × 3 seeds, plus one failed run.
 const probe = synthRecords().records;

@@ -5,7 +5,7 @@ import { formatSummary, headline } from '../src/report/headline.ts';
 import { panelOrder } from '../src/report/rows.ts';
 import { tapFraction } from '../src/theory/index.ts';
 import { fmt, fmtRatio, jsonForScript } from '../src/report/util.ts';
-import { synthRecords } from './fixtures/results/synth.ts';
+import { synthRecords } from '../src/results/synth.ts';
 
 describe('headline', () => {
   const recs = synthRecords().records;

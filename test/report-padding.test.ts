@@ -1,7 +1,7 @@
 /** The headline's padding factor is theory's, through the run's own geometry (strides included). */
 import { describe, expect, it } from 'vitest';
 import { probeSummaryRows } from '../src/report/rows.ts';
-import { synthRecords } from './fixtures/results/synth.ts';
+import { synthRecords } from '../src/results/synth.ts';
 
 describe('probe summary padding factor', () => {
   it('depth 3, 16×16, k=3, stride 2 at layer 2: layer 2 keeps (23/24)² of its taps, layer 3 (22/24)²', () => {

@@ -1,6 +1,7 @@
 /**
- * `initbench perf`: per backend that loads, a correctness gate first, then GFLOP/s of the conv kernels
- * on the benchmark layer and of the CNN's SGD step on one worker and on the whole pool.
+ * `initbench perf`, in sections. backends: per backend that loads, a correctness gate first, then
+ * GFLOP/s of the conv kernels on the benchmark layer and of the CNN's SGD step on one worker and on
+ * the whole pool. commands: wall-clock time of whole CLI commands (commands.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { InputError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { WorkerPool } from '../pool/pool.ts';
 import { PERF_CNN, convFlops, trainStepFlops, type StepFlops } from './cnn.ts';
+import { COMMAND_CASES, timeCommands, type CommandsPerf } from './commands.ts';
 import { runGate } from './gate.ts';
 import { loadSample, machineInfo, type LoadSample, type MachineInfo } from './machine.ts';
 import { gflops, timeReps, type Timing } from './timing.ts';
@@ -21,7 +23,11 @@ import type { TrainTiming } from './train.ts';
 /** By default, every backend auto may pick. */
 export const PERF_BACKENDS: readonly BackendName[] = AUTO_ORDER;
 
+export const PERF_SECTIONS = ['backends', 'commands'] as const;
+export type PerfSection = (typeof PERF_SECTIONS)[number];
+
 export interface PerfOptions {
+  sections: PerfSection[];
   backends: BackendName[];
   /** pool size; undefined → defaultJobsFor(backend) */
   jobs: number | undefined;
@@ -35,7 +41,12 @@ export interface PerfOptions {
 }
 
 /** The benchmark layer: 3×3, 16→16 channels, 32×32, batch 64, stride 1, 'same'. */
-export const PERF_LAYER = { x: [64, 32, 32, 16] as [number, number, number, number], w: [3, 3, 16, 16] as [number, number, number, number] };
+export const PERF_LAYER = {
+  x: [64, 32, 32, 16] as [number, number, number, number],
+  w: [3, 3, 16, 16] as [number, number, number, number],
+  strides: 1,
+  pad: 'same' as const,
+};
 
 export interface KernelFigure {
   op: 'conv2d.forward' | 'conv2d.backprop-input' | 'conv2d.backprop-filter' | 'conv2d.backprop-input (wasm built-in)';
@@ -82,8 +93,10 @@ export interface PerfReport {
   startedAt: string;
   machine: MachineInfo;
   network: { spec: typeof PERF_CNN; flops: StepFlops };
-  options: { backends: BackendName[]; jobs: number | null; reps: number; warmup: number };
-  backends: BackendPerf[];
+  options: { sections: PerfSection[]; backends: BackendName[]; jobs: number | null; reps: number; warmup: number };
+  /** null when the section was not asked for */
+  backends: BackendPerf[] | null;
+  commands: CommandsPerf | null;
   targets: { wasmOneWorkerGflops: number; wasmPool2CoresGflops: number; pytorchCpuGflops: number };
   gatePassed: boolean;
   file: string | null;
@@ -92,7 +105,7 @@ export interface PerfReport {
 const TF_NAME: Record<BackendName, string> = { node: 'tensorflow', 'node-gpu': 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
 function layerName(batch: number = PERF_LAYER.x[0]): string {
-  return `x=[${[batch, ...PERF_LAYER.x.slice(1)].join(',')}] w=[${PERF_LAYER.w.join(',')}] s=1 p=same`;
+  return `x=[${[batch, ...PERF_LAYER.x.slice(1)].join(',')}] w=[${PERF_LAYER.w.join(',')}] s=${PERF_LAYER.strides} p=${PERF_LAYER.pad}`;
 }
 
 /** The cpu backend runs this layer at ~1 GFLOP/s forward and ~0.01 backprop-filter (CPU time): batch 64 would take minutes, so it gets 2. */
@@ -122,7 +135,7 @@ function timeKernels(b: BackendName, reps: number, warmup: number, batch: number
     const i = rep++ % 2;
     return { x: xs[i]!, w: ws[i]!, dy: dys[i]! };
   };
-  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
+  const attrs = { strides: PERF_LAYER.strides, pad: PERF_LAYER.pad, dataFormat: 'NHWC', dilations: 1 };
   const ops: [KernelFigure['op'], () => void][] = [
     ['conv2d.forward', () => { const { x, w } = pick(); tf.engine().runKernel('Conv2D', { x, filter: w }, attrs); }],
     ['conv2d.backprop-input', () => { const { dy, w } = pick(); tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape }); }],
@@ -229,17 +242,23 @@ function stamp(d: Date): string {
 export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
   const log = opts.log ?? (() => {});
   const started = new Date();
-  const backends: BackendPerf[] = [];
-  for (const name of opts.backends) backends.push(await perfBackend(name, opts, log));
-  const gatePassed = backends.every((b) => b.gate === null || !('passed' in b.gate) || b.gate.passed);
+  let backends: BackendPerf[] | null = null;
+  if (opts.sections.includes('backends')) {
+    backends = [];
+    for (const name of opts.backends) backends.push(await perfBackend(name, opts, log));
+  }
+  // after the backends' pools have closed, so they do not compete with what is spawned
+  const commands = opts.sections.includes('commands') ? await timeCommands(COMMAND_CASES, log) : null;
+  const gatePassed = (backends ?? []).every((b) => b.gate === null || !('passed' in b.gate) || b.gate.passed);
   const report: PerfReport = {
     formatVersion: 1,
     kind: 'initbench-perf',
     startedAt: started.toISOString(),
     machine: machineInfo(),
     network: { spec: PERF_CNN, flops: trainStepFlops(PERF_CNN) },
-    options: { backends: opts.backends, jobs: opts.jobs ?? null, reps: opts.reps, warmup: opts.warmup },
+    options: { sections: opts.sections, backends: opts.backends, jobs: opts.jobs ?? null, reps: opts.reps, warmup: opts.warmup },
     backends,
+    commands,
     targets: { wasmOneWorkerGflops: 17, wasmPool2CoresGflops: 32, pytorchCpuGflops: 46 },
     gatePassed,
     file: null,

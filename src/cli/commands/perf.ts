@@ -1,23 +1,34 @@
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import type { BackendName } from '../../core/types.ts';
-import { PERF_BACKENDS, runPerf } from '../../perf/bench.ts';
+import { PERF_BACKENDS, PERF_SECTIONS, runPerf, type PerfSection } from '../../perf/bench.ts';
 import { jobsFlag, parseJobs, wholeNumber } from '../options.ts';
 
 const KNOWN: readonly BackendName[] = ['node', 'node-gpu', 'wasm', 'cpu'];
 
-/** --backends a,b: each a concrete backend, no repeats. */
-export function parseBackendList(v: unknown): BackendName[] {
-  const expected = `a comma-separated list of ${KNOWN.join(', ')}`;
-  if (typeof v !== 'string' || v.trim() === '') throw inputError({ flag: 'backends', expected, got: v });
+/** --FLAG a,b: each one of `known`, no repeats. */
+function commaList<T extends string>(flag: string, v: unknown, known: readonly T[]): T[] {
+  const expected = `a comma-separated list of ${known.join(', ')}`;
+  if (typeof v !== 'string' || v.trim() === '') throw inputError({ flag, expected, got: v });
   const names = v.split(',').map((s) => s.trim());
   for (const n of names) {
-    if (!(KNOWN as readonly string[]).includes(n)) throw inputError({ flag: 'backends', expected, got: n });
+    if (!(known as readonly string[]).includes(n)) throw inputError({ flag, expected, got: n });
   }
-  return [...new Set(names)] as BackendName[];
+  return [...new Set(names)] as T[];
+}
+
+/** --backends a,b: each a concrete backend, no repeats. */
+export function parseBackendList(v: unknown): BackendName[] {
+  return commaList('backends', v, KNOWN);
+}
+
+/** --sections a,b: which parts of perf to run. */
+export function parseSections(v: unknown): PerfSection[] {
+  return commaList('sections', v, PERF_SECTIONS);
 }
 
 interface PerfArgs {
+  sections: string;
   backends: string;
   jobs?: string;
   reps: string;
@@ -28,9 +39,14 @@ interface PerfArgs {
 
 export const perfCommand: CommandModule<object, PerfArgs> = {
   command: 'perf',
-  describe: 'conv kernel and CNN train-step GFLOP/s per backend, after a correctness gate (JSON)',
+  describe: 'conv kernel and CNN train-step GFLOP/s per backend, after a correctness gate; start-up and run time of the commands (JSON)',
   builder: (y) =>
     y
+      .option('sections', {
+        type: 'string',
+        default: PERF_SECTIONS.join(','),
+        describe: 'what to measure, comma-separated: backends (gate, kernels, train step per backend), commands (spawned CLI commands, ~3 min)',
+      })
       .option('backends', {
         type: 'string',
         alias: 'backend',
@@ -38,16 +54,18 @@ export const perfCommand: CommandModule<object, PerfArgs> = {
         describe: `backends to measure, comma-separated: ${KNOWN.join(', ')} (ones that do not load are reported as such)`,
       })
       .option('jobs', jobsFlag)
-      .option('reps', { type: 'string', default: '7', describe: 'timed repetitions (median, min, max), ≥ 5; the cpu backend always does 5' })
+      .option('reps', { type: 'string', default: '7', describe: 'backends: timed repetitions (median, min, max), ≥ 5; the cpu backend always does 5 (commands: 3–5 each, fixed)' })
       .option('warmup', { type: 'string', default: '2', describe: 'discarded warm-up runs' })
       .option('out', { type: 'string', default: 'results/perf', describe: 'directory for <timestamp>.json' })
       .option('write', { type: 'boolean', default: true, describe: 'write the JSON file (--no-write: stdout only)' }) as never,
   handler: async (args) => {
+    const sections = parseSections(args.sections);
     const backends = parseBackendList(args.backends);
     const jobs = parseJobs(args.jobs);
     const reps = wholeNumber('reps', args.reps, 5);
     const warmup = wholeNumber('warmup', args.warmup, 1);
     const report = await runPerf({
+      sections,
       backends,
       jobs,
       reps,

@@ -1,0 +1,170 @@
+/**
+ * `perf`'s commands section: wall-clock time of whole CLI commands, each spawned as a user would run
+ * it (`node bin/initbench.js …`, start-up included), and of the pool's per-task timeout. Median, min
+ * and max of a few runs, against the target each one has (issue 13's start-up targets, and the bounds
+ * the tests used to assert). A missed target is reported, never an error: timing is not truth.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BackendName } from '../core/types.ts';
+import { WorkerPool } from '../pool/pool.ts';
+import { poolTask } from '../pool/tasks.ts';
+import { DEFAULT_SIZED, writeResultsDir } from '../results/synth.ts';
+import { loadSample, type LoadSample } from './machine.ts';
+import { summarize, type Timing } from './timing.ts';
+
+export interface Target {
+  ms: number;
+  /** where the number comes from */
+  source: string;
+}
+
+/**
+ * A spawned command: `args` after `node bin/initbench.js`, where DIR stands for a synthesized results
+ * dir of the default suite's size (results/synth.ts's DEFAULT_SIZED) and OUT for a fresh file.
+ */
+export interface SpawnCase {
+  kind: 'spawn';
+  args: string[];
+  reps: number;
+  target: Target | null;
+}
+
+/** A task that busy-waits `delayMs` in a pool of `jobs` workers, aborted at `timeoutMs`: how soon the pool answers. */
+export interface PoolTimeoutCase {
+  kind: 'pool-timeout';
+  jobs: number;
+  backend: BackendName;
+  delayMs: number;
+  timeoutMs: number;
+  reps: number;
+  target: Target | null;
+}
+
+export type CommandCase = SpawnCase | PoolTimeoutCase;
+
+export interface CommandFigure {
+  /** `initbench ARGS` (DIR and OUT as in CommandsPerf.placeholders), or the pool case's parameters */
+  name: string;
+  /** null when a run failed (see error) */
+  timing: Timing | null;
+  target: Target | null;
+  /** median ≤ target; null without a target or a timing */
+  met: boolean | null;
+  error: string | null;
+}
+
+export interface CommandsPerf {
+  placeholders: { DIR: string; OUT: string };
+  figures: CommandFigure[];
+  /** 1, 5 and 15 minute load averages around the section: wall-clock figures grow under load */
+  load: { before: LoadSample; after: LoadSample };
+}
+
+const START_UP: Target = { ms: 250, source: 'issue 13: --version, --help and COMMAND --help start in ≤ 0.25 s' };
+
+export const COMMAND_CASES: CommandCase[] = [
+  { kind: 'spawn', args: ['--version'], reps: 5, target: START_UP },
+  { kind: 'spawn', args: ['--help'], reps: 5, target: START_UP },
+  { kind: 'spawn', args: ['run', '--help'], reps: 5, target: START_UP },
+  { kind: 'spawn', args: ['list'], reps: 5, target: { ms: 500, source: 'issue 13: list in ≤ 0.5 s' } },
+  { kind: 'spawn', args: ['report', 'DIR'], reps: 5, target: { ms: 1000, source: 'issue 13: report DIR on the default suite in ≤ 1.0 s end to end' } },
+  {
+    kind: 'spawn', args: ['report', 'DIR', '--svg', '--png'], reps: 3,
+    target: { ms: 15_000, source: "test/report-cli.test.ts's former bound (there in-process, without start-up)" },
+  },
+  {
+    kind: 'spawn', args: ['init-stats', '--all', '--json', '--shape', '3,3,64,64', '--out', 'OUT'], reps: 3,
+    target: { ms: 60_000, source: "test/init-stats-cli.test.ts's former bound" },
+  },
+  { kind: 'spawn', args: ['check', '--backend', 'cpu', '--out', 'OUT'], reps: 3, target: { ms: 60_000, source: "test/check-cli.test.ts's former bound" } },
+  // the whole check, every backend that loads: what `npm run check` does
+  { kind: 'spawn', args: ['check', '--out', 'OUT'], reps: 3, target: null },
+  {
+    kind: 'pool-timeout', jobs: 1, backend: 'cpu', delayMs: 20_000, timeoutMs: 500, reps: 5,
+    target: { ms: 15_000, source: "test/run-pool.test.ts's former bound" },
+  },
+];
+
+export function commandCaseName(c: CommandCase): string {
+  if (c.kind === 'spawn') return `initbench ${c.args.join(' ')}`;
+  return `pool of ${c.jobs} ${c.backend} worker${c.jobs === 1 ? '' : 's'}: a ${c.delayMs / 1000} s task with a ${c.timeoutMs} ms timeout`;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/initbench.js', import.meta.url));
+/** a hung command must not hang perf */
+const KILL_AFTER_MS = 600_000;
+
+/** One spawned run: its wall-clock ms, or the reason it failed. */
+function spawnOnce(argv: string[]): Promise<{ ms: number } | { error: string }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const p = spawn(process.execPath, [BIN, ...argv], { cwd: path.dirname(path.dirname(BIN)), stdio: ['ignore', 'ignore', 'pipe'], timeout: KILL_AFTER_MS });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', (e) => resolve({ error: e.message }));
+    p.on('close', (code, signal) => {
+      const ms = performance.now() - t0;
+      if (code === 0) return resolve({ ms });
+      // our one-line error, or a crash's Error line rather than the "Node.js v20…" that ends it
+      const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const why = lines.find((l) => /^(initbench: |\w*Error\b)/.test(l)) ?? lines.at(-1);
+      resolve({ error: `${signal !== null ? `killed by ${signal}` : `exit ${code}`}${why !== undefined ? `: ${why}` : ''}` });
+    });
+  });
+}
+
+async function poolTimeoutOnce(c: PoolTimeoutCase): Promise<{ ms: number } | { error: string }> {
+  const pool = new WorkerPool({ jobs: c.jobs, backend: c.backend });
+  try {
+    const t0 = performance.now();
+    const o = await pool.run(poolTask('ping', { delayMs: c.delayMs }), { timeoutMs: c.timeoutMs });
+    const ms = performance.now() - t0;
+    if (o.ok || o.error.kind !== 'timeout') return { error: `expected a timeout, got ${o.ok ? 'a value' : `${o.error.kind}: ${o.error.message}`}` };
+    return { ms };
+  } finally {
+    await pool.close();
+  }
+}
+
+const { inits, activations, depths, seeds } = DEFAULT_SIZED;
+const PLACEHOLDERS = {
+  DIR: `a synthesized results dir of the default suite's matrix: ${inits.length} inits × ${activations.length} activations × ${depths.length} depths × ${seeds} seeds and 1 failed run, check and init-stats beside it`,
+  OUT: 'a fresh file in a scratch dir, per run',
+};
+
+function fill(args: string[], dir: string, out: string): string[] {
+  return args.map((a) => (a === 'DIR' ? dir : a === 'OUT' ? out : a));
+}
+
+/** Times each case in turn (never two at once); stops a case at its first failed run. */
+export async function timeCommands(cases: readonly CommandCase[], log: (line: string) => void = () => {}): Promise<CommandsPerf> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-perf-'));
+  const before = loadSample();
+  try {
+    const dir = path.join(scratch, 'results', 'default');
+    writeResultsDir(dir, DEFAULT_SIZED);
+    const figures: CommandFigure[] = [];
+    for (const c of cases) {
+      const name = commandCaseName(c);
+      log(`perf: commands: ${name} ×${c.reps}`);
+      const samples: number[] = [];
+      let error: string | null = null;
+      for (let i = 0; i < c.reps && error === null; i++) {
+        const out = path.join(scratch, `out-${figures.length}-${i}.json`);
+        const r = c.kind === 'spawn' ? await spawnOnce(fill(c.args, dir, out)) : await poolTimeoutOnce(c);
+        if ('error' in r) error = r.error;
+        else samples.push(r.ms);
+      }
+      const timing = error === null ? summarize(samples, 0) : null;
+      const met = timing === null || c.target === null ? null : timing.medianMs <= c.target.ms;
+      figures.push({ name, timing, target: c.target, met, error });
+    }
+    return { placeholders: PLACEHOLDERS, figures, load: { before, after: loadSample() } };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
