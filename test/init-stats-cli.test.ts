@@ -31,10 +31,14 @@ describe('initbench init-stats: bad input exits 2 naming the argument', () => {
     ['orthogonal on 1-D', ['--init', 'orthogonal', '--shape', '5'], /--init orthogonal with --shape 5: orthogonal needs a weight shape of rank ≥ 2/],
     ['delta-orthogonal cin > cout', ['--init', 'delta-orthogonal', '--shape', '3,3,8,4'], /--shape 3,3,8,4: delta-orthogonal needs cin ≤ cout.*cin 8 > cout 4/],
     ['delta-orthogonal even kernel', ['--init', 'delta-orthogonal', '--shape', '2,2,4,4'], /delta-orthogonal needs an odd kernel size/],
+    // bounds, so a typo cannot run out of memory or run for hours
+    ['10¹⁰ entries per draw', ['--init', 'he-normal', '--shape', '100000,100000'], /--shape: expected at most 10000000 entries per draw \(40 MB of float32\), got "100000,100000" \(100000×100000 = 10000000000 entries\)/],
+    ['10⁹ entries pooled', ['--init', 'he-normal', '--shape', '1000,1000', '--samples', '1000'], /--samples: expected at most 100 draws of 1000×1000 \(100000000 entries pooled\), got 1000/],
+    ['a QR too large for orthogonal', ['--init', 'orthogonal', '--shape', '2000,2000'], /--init orthogonal with --shape 2000,2000: 1 draw of a 2000×2000 orthogonal matrix take QR work K·m·n² = 8\.0e\+9, more than the 3e\+8/],
   ];
   // Spawning costs seconds of tsx + tfjs start-up each: spawn a few concurrently for the exit code and
   // the printed line, and check every case's message in-process through the command's handler.
-  it.concurrent.each(cases.filter((_, i) => [0, 1, 6].includes(i)))('spawned: %s → exit 2', async (_, args, msg) => {
+  it.concurrent.each(cases.filter((_, i) => [0, 1, 6, 8].includes(i)))('spawned: %s → exit 2', async (_, args, msg) => {
     const r = await run(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^initbench: .*${msg.source}`));

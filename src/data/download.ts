@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { InputError } from '../core/errors.ts';
+import { InputError, inputError } from '../core/errors.ts';
 import { CIFAR_SUBDIR, CIFAR_TEST_FILE, CIFAR_TRAIN_FILES } from './cifar-files.ts';
 
 export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
@@ -24,6 +24,29 @@ export async function md5File(file: string): Promise<string> {
   const h = crypto.createHash('md5');
   await pipeline(fs.createReadStream(file), h);
   return h.digest('hex');
+}
+
+/** --url: an http(s) URL (anything else is an InputError naming the flag); returns it normalized. */
+export function parseDownloadUrl(v: string): string {
+  const expected = 'an http:// or https:// URL of cifar-10-binary.tar.gz';
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw inputError({ flag: 'url', expected, got: v });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw inputError({ flag: 'url', expected, got: v, hint: u.protocol === 'file:' ? 'for a file on disk use --archive FILE' : `${u.protocol} is not fetched` });
+  }
+  return u.href;
+}
+
+/** --archive FILE: an existing regular file (a directory or a missing path is an InputError naming the flag). */
+export function assertArchiveFile(file: string): void {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (st === undefined || !st.isFile()) {
+    throw inputError({ flag: 'archive', expected: 'the downloaded cifar-10-binary.tar.gz file', got: file, hint: st === undefined ? 'no such file' : st.isDirectory() ? 'that is a directory' : 'not a regular file' });
+  }
 }
 
 /** Throws an InputError naming the file and both digests unless its md5 is `expected`. */
@@ -136,6 +159,7 @@ const WANTED = new Set<string>([...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE, 'batches.
 
 /** Unpacks a checked archive into DIR/cifar-10-batches-bin/. */
 export async function unpackCifar10(archive: string, dataDir: string): Promise<string[]> {
+  assertArchiveFile(archive);
   await verifyMd5(archive, CIFAR_MD5);
   const dest = path.join(dataDir, CIFAR_SUBDIR);
   return extractTarGz(archive, (name) => {
@@ -160,7 +184,7 @@ export async function downloadCifar10Archive(
   dataDir: string,
   opts: { url?: string; log?: (line: string) => void } = {},
 ): Promise<string> {
-  const url = opts.url ?? CIFAR_URL;
+  const url = parseDownloadUrl(opts.url ?? CIFAR_URL);
   const log = opts.log ?? (() => {});
   const file = path.join(dataDir, CIFAR_ARCHIVE);
   if (fs.existsSync(file) && (await md5File(file)) === CIFAR_MD5) {

@@ -13,7 +13,7 @@
  * ‖WᵀW − g²I‖_F/‖g²I‖_F exceeds 1e-4 (float32 storage gives ~1e-7).
  */
 import type { ActivationSpec, InitAuditRow, InitSpec } from '../core/types.ts';
-import { InputError } from '../core/errors.ts';
+import { InputError, inputError } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { chi2Quantile, normQuantile } from '../theory/index.ts';
 import { INITIALIZER_NAMES, drawnDistribution, nominalMoments, orthogonalGain } from './registry.ts';
@@ -26,6 +26,50 @@ const CI_LEVEL = 0.999;
 /** Entries pooled per initializer by default (K = ⌈this / size⌉ draws). */
 const DEFAULT_SAMPLE_ENTRIES = 200_000;
 const ORTHO_TOL = 1e-4;
+
+/** Entries in one draw at most: 10⁷ float32 is 40 MB, held by tfjs and again as our copy. */
+export const MAX_AUDIT_ENTRIES = 10_000_000;
+/** Entries pooled over the K draws at most (all are kept for the 4th moment): 10⁸ float32 is 400 MB. */
+export const MAX_AUDIT_POOLED = 100_000_000;
+
+/**
+ * Throws an InputError naming --shape (or --samples) when one draw, or K draws pooled, would pass the
+ * bounds above: `--shape 100000,100000` is 10¹⁰ entries, which would run out of memory or take hours.
+ */
+export function assertAuditSize(shape: readonly number[], samples?: number): void {
+  const size = sizeOf([...shape]);
+  if (size > MAX_AUDIT_ENTRIES) {
+    throw inputError({ flag: 'shape', expected: `at most ${MAX_AUDIT_ENTRIES} entries per draw (40 MB of float32)`, got: shape.join(','), hint: `${shape.join('×')} = ${size} entries` });
+  }
+  if (samples !== undefined && samples * size > MAX_AUDIT_POOLED) {
+    throw inputError({
+      flag: 'samples',
+      expected: `at most ${Math.floor(MAX_AUDIT_POOLED / size)} draws of ${shape.join('×')} (${MAX_AUDIT_POOLED} entries pooled)`,
+      got: samples,
+    });
+  }
+}
+
+/**
+ * QR work (K·m·n² for K draws of an m×n matrix, m ≥ n) the orthogonal kinds may take. Ours (float64
+ * Householder, then as much again for the orthogonality check) does ~10⁸ a second, tfjs:orthogonal's
+ * tf-op QR ~10⁶: each budget is some seconds. Past it the initializer is skipped (--all) or refused (--init).
+ */
+const MAX_QR_WORK = 3e8;
+const MAX_TFJS_QR_WORK = 1e7;
+
+function assertQrWork(spec: InitSpec, shape: number[], K: number): void {
+  // the matrix orthogonalityOf checks: delta-orthogonal's centre tap, else the flattened [fan-in, cout]
+  const cols = shape[shape.length - 1]!;
+  const rows = spec.name === 'delta-orthogonal' && shape.length > 2 ? shape[shape.length - 2]! : sizeOf(shape) / cols;
+  const work = K * Math.max(rows, cols) * Math.min(rows, cols) ** 2;
+  const max = spec.name === 'tfjs:orthogonal' ? MAX_TFJS_QR_WORK : MAX_QR_WORK;
+  if (work > max) {
+    throw new InputError(
+      `${K} draw${K === 1 ? '' : 's'} of a ${rows}×${cols} orthogonal matrix take QR work K·m·n² = ${work.toExponential(1)}, more than the ${max.toExponential(0)} (some seconds) audited here; use a smaller --shape or --samples`,
+    );
+  }
+}
 
 /** The weight `init-stats` audits by default: a 3×3 conv, 64 → 64 channels. */
 export const AUDIT_SHAPE: readonly number[] = [3, 3, 64, 64];
@@ -110,6 +154,7 @@ export function auditInitializer(spec: InitSpec, shape: number[], opts: AuditOpt
   const base = opts.seed ?? 1;
   const nominal = nominalMoments(spec, shape, activation);
   const og = orthogonalGain(spec, activation);
+  if (og !== null) assertQrWork(spec, shape, K);
   const chunks: Float32Array[] = [];
   let orthErr: number | null = null;
   for (let k = 0; k < K; k++) {
@@ -188,6 +233,7 @@ interface SkippedAudit {
  * instead of stopping the rest. Needs a ready tfjs backend.
  */
 export function auditInitializers(specs: readonly InitSpec[], shape: readonly number[], opts: AuditOptions = {}): { rows: InitAuditRow[]; skipped: SkippedAudit[] } {
+  assertAuditSize(shape, opts.samples);
   const rows: InitAuditRow[] = [];
   const skipped: SkippedAudit[] = [];
   for (const spec of specs) {

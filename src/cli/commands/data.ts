@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../core/errors.ts';
-import { CIFAR_URL, NetworkError, downloadCifar10Archive, unpackCifar10 } from '../../data/download.ts';
-import { assertCifarFiles } from '../../data/cifar-files.ts';
-import { resolveDataDir } from '../../data/spec.ts';
+import type { DataSpec } from '../../core/types.ts';
+import { resolveCifarDir } from '../../data/cifar-files.ts';
+import { CIFAR_URL, NetworkError, assertArchiveFile, downloadCifar10Archive, parseDownloadUrl, unpackCifar10 } from '../../data/download.ts';
+import { assertDataAvailable, resolveDataDir } from '../../data/spec.ts';
 
 interface DataArgs {
   dataset: string;
@@ -26,27 +27,32 @@ export const dataCommand: CommandModule<object, DataArgs> = {
       .option('force', { type: 'boolean', default: false, describe: 'fetch and unpack even when the files are already in place' }) as never,
   handler: async (args) => {
     const dataDir = resolveDataDir(args['data-dir']);
-    const full = { trainSize: 50000, testSize: 10000, augment: false };
+    // the flags first: a bad one is an error even when the data is already in place
+    const url = args.url === undefined ? undefined : parseDownloadUrl(args.url);
+    if (args.archive !== undefined) assertArchiveFile(args.archive);
+    const full: DataSpec = { kind: 'cifar10', trainSize: 50000, testSize: 10000, augment: false };
     const log = (line: string): void => {
       process.stderr.write(`${line}\n`);
     };
     if (!args.force && args.archive === undefined) {
       try {
-        const dir = assertCifarFiles(full, { dataDir });
-        process.stdout.write(`cifar10 is already in place: ${dir} (use --force to fetch again)\n`);
+        // the check `run` makes: every file at its size and every label byte 0..9
+        assertDataAvailable(full, dataDir);
+        process.stdout.write(`cifar10 is already in place: ${resolveCifarDir(dataDir)} (use --force to fetch again)\n`);
         return;
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
+        // files there but not usable: say why before fetching over them
+        if (fs.existsSync(dataDir)) log(`cifar10 is not usable as it is, so fetching it: ${e.message}`);
       }
     }
     let archive: string;
     if (args.archive !== undefined) {
-      if (!fs.existsSync(args.archive)) throw new InputError(`--archive ${args.archive}: no such file`, { flag: 'archive' });
       archive = args.archive;
     } else {
       try {
-        log(`downloading ${args.url ?? CIFAR_URL} into ${dataDir}`);
-        archive = await downloadCifar10Archive(dataDir, { log, ...(args.url !== undefined ? { url: args.url } : {}) });
+        log(`downloading ${url ?? CIFAR_URL} into ${dataDir}`);
+        archive = await downloadCifar10Archive(dataDir, { log, ...(url !== undefined ? { url } : {}) });
       } catch (e) {
         if (!(e instanceof NetworkError)) throw e;
         process.stderr.write(`initbench: ${e.message}\n`);
@@ -56,7 +62,7 @@ export const dataCommand: CommandModule<object, DataArgs> = {
     }
     log(`checking md5 of ${archive} and unpacking into ${path.join(dataDir, 'cifar-10-batches-bin')}`);
     const written = await unpackCifar10(archive, dataDir);
-    const dir = assertCifarFiles(full, { dataDir });
-    process.stdout.write(`cifar10 ready: ${written.length} files in ${dir}\n`);
+    assertDataAvailable(full, dataDir);
+    process.stdout.write(`cifar10 ready: ${written.length} files in ${resolveCifarDir(dataDir)}\n`);
   },
 };
