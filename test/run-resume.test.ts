@@ -49,6 +49,8 @@ describe('initbench run, killed and resumed', () => {
     const rerun = runCli(['run', SUITE, '--out', out, '--jobs', '2', '--backend', 'wasm']);
     expect(rerun.status, rerun.stderr).toBe(0);
     expect(rerun.stdout).toContain(`(${atKill} already recorded)`);
+    // the killed run's lock stayed behind; its pid is dead, so the rerun took it over
+    expect(rerun.stdout).toContain(`${path.join(out, '.lock')}: took over a stale lock of pid ${child.pid} (initbench run ${SUITE}, since `);
     const recs = lines(out).map((l) => JSON.parse(l) as RunRecord);
     expect(recs).toHaveLength(planned.length);
     expect(new Set(recs.map((r) => r.id))).toEqual(new Set(planned));

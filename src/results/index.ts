@@ -16,6 +16,7 @@ export {
   REPORT_FILE,
   INDEX_FILE,
   ROOT_MARKER,
+  LOCK_FILE,
   DEFAULT_RESULTS_ROOT,
   runsFile,
   manifestFile,
@@ -33,4 +34,5 @@ export {
 } from './paths.ts';
 export { captureEnvironment, gitCommit } from './environment.ts';
 export { mergeResults, type MergeResult } from './merge.ts';
+export { acquireLock, type DirLock, type LockHolder } from './lock.ts';
 export { suiteHistory, splitByPlan, pruneRuns } from './versions.ts';

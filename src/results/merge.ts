@@ -1,72 +1,198 @@
 /**
- * Merging results dirs (`initbench merge DIR… --out DIR`): the union of shard outputs of one suite. Refuses dirs of
- * different suite files (sha256) or a --quick shard among full ones. For an id recorded in several
- * dirs, a non-failed record wins over a failed one, then the later dir wins.
+ * Merging results dirs (`initbench merge DIR… --out DIR`) joins them: --out ends up with the union, by
+ * run id, of the records it held and those of every DIR.
+ *
+ * - One suite only: a DIR, or an --out already holding results, of another suite is refused
+ *   (sameSuite is the one place that decides).
+ * - Records of one id: a record is a function of its spec, apart from when and how long it ran
+ *   (startedAt, wallMs, train.wallMs, train.imagesPerSec, train.timeToTargetMs) and which version of
+ *   the suite file planned it (suiteHash). Records equal but for those are duplicates and collapse into
+ *   the first (--out's own, then the DIRs in the order given). Records that differ in anything else
+ *   (status, probe, train, backend, spec) conflict: an InputError naming both files and lines and the
+ *   first field that differs, and nothing is written. A failed record is no result: any other record
+ *   of its id wins over it, and of failed ones only the last is kept (as on resume).
+ * - --out is locked for the whole merge. Its files are each replaced atomically, the manifest first,
+ *   so an error at any point leaves every record --out held.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../core/errors.ts';
+import { InputError, describeValue } from '../core/errors.ts';
 import type { DataSamples, Manifest, RunRecord } from '../core/types.ts';
 import { canonicalJson } from '../core/canonical.ts';
-import { RUNS_FILE, assertOutIsDir, manifestExists, writeFileAtomic, writeManifest, writeSamples } from './store.ts';
-import { readManifest, readRuns, readSamples } from './read.ts';
+import { parseRuns, readManifest, readRuns, readSamples } from './read.ts';
+import { MANIFEST_FILE, RUNS_FILE, SAMPLES_FILE, manifestFile, runsFile, samplesFile } from './paths.ts';
+import { assertOutIsDir, manifestExists, writeFileAtomic } from './store.ts';
+import { acquireLock, activeLock, describeHolder } from './lock.ts';
 
 export interface MergeResult {
   out: string;
   records: number;
   planned: number;
   missing: number;
+  /** records --out held before the merge (0 for a new --out) */
+  had: number;
+  /** records that were identical duplicates of one kept, or failed runs another record replaced */
+  collapsed: number;
   warnings: string[];
+}
+
+/** Whether two dirs hold results of one suite: the same suite file (sha256), both --quick or both not. */
+function sameSuite(a: Manifest, b: Manifest): boolean {
+  return a.suite.hash === b.suite.hash && (a.quick === true) === (b.quick === true);
+}
+
+function suiteLabel(m: Manifest): string {
+  return `${m.suite.file} (sha256 ${m.suite.hash.slice(0, 12)}${m.quick === true ? ', --quick' : ''})`;
+}
+
+/** A record with where it was read: DIR/runs.jsonl */
+interface Sourced {
+  rec: RunRecord;
+  file: string;
 }
 
 export function mergeResults(dirs: string[], out: string): MergeResult {
   if (dirs.length === 0) throw new InputError('merge: expected one or more results dirs, got none');
   const manifests = dirs.map((d) => readManifest(d));
-  const first = manifests[0]!;
   manifests.forEach((m, i) => {
-    if (m.suite.hash !== first.suite.hash || (m.quick === true) !== (first.quick === true)) {
+    if (!sameSuite(manifests[0]!, m)) {
       throw new InputError(
-        `${dirs[i]}: results of ${m.suite.file} (sha256 ${m.suite.hash.slice(0, 12)}${m.quick === true ? ', --quick' : ''}) ` +
-          `cannot merge with ${dirs[0]}: ${first.suite.file} (sha256 ${first.suite.hash.slice(0, 12)}${first.quick === true ? ', --quick' : ''}); ` +
-          'merge only shards of the same suite file',
+        `${dirs[i]}: results of ${suiteLabel(m)} cannot merge with ${dirs[0]}: ${suiteLabel(manifests[0]!)}; merge only shards of the same suite file`,
       );
     }
   });
   assertOutIsDir(out);
-  if (manifestExists(out) && !dirs.map((d) => path.resolve(d)).includes(path.resolve(out))) {
-    const m = readManifest(out);
-    if (m.suite.hash !== first.suite.hash) {
-      throw new InputError(`--out ${out}: holds results of another suite (${m.suite.file}); choose another --out`, { flag: 'out' });
+
+  const lock = acquireLock(out, `initbench merge ${dirs.join(' ')} --out ${out}`);
+  try {
+    return mergeLocked(dirs, manifests, out, lock.tookOver);
+  } finally {
+    lock.release();
+  }
+}
+
+function mergeLocked(dirs: string[], manifests: Manifest[], out: string, tookOver: string | null): MergeResult {
+  const warnings: string[] = tookOver === null ? [] : [tookOver];
+  const outResolved = path.resolve(out);
+  let outManifest: Manifest | null = null;
+  if (manifestExists(out)) {
+    outManifest = readManifest(out);
+    if (!sameSuite(outManifest, manifests[0]!)) {
+      throw new InputError(`--out ${out}: holds results of ${suiteLabel(outManifest)}, not of ${suiteLabel(manifests[0]!)}; choose another --out`, { flag: 'out' });
+    }
+  } else {
+    // records without a manifest are not ours to overwrite
+    for (const [f, file] of [[RUNS_FILE, runsFile(out)], [SAMPLES_FILE, samplesFile(out)]]) {
+      if (fs.existsSync(file)) {
+        throw new InputError(`--out ${out}: holds ${f} but no ${MANIFEST_FILE}, so not a results dir initbench can merge into; choose another --out`, { flag: 'out' });
+      }
     }
   }
-  const warnings: string[] = [];
-  const byId = new Map<string, RunRecord>();
+  // --out first, so its records stay what they were; a DIR named twice (or --out itself) is read once
+  const sources = [...new Map([...(outManifest !== null ? [out] : []), ...dirs].map((d) => [path.resolve(d), d])).values()];
   for (const d of dirs) {
+    const holder = path.resolve(d) === outResolved ? null : activeLock(d);
+    if (holder !== null) warnings.push(`${d}: still being written by ${describeHolder(holder)}; merged the records it holds so far`);
+  }
+
+  const byId = new Map<string, Sourced>();
+  const order: string[] = [];
+  let collapsed = 0;
+  let had = 0;
+  for (const d of sources) {
+    const file = runsFile(d);
     const { records, warnings: w } = readRuns(d);
     warnings.push(...w);
-    for (const r of records) {
-      const had = byId.get(r.id);
-      if (had !== undefined && had.status !== 'failed' && r.status === 'failed') continue;
-      byId.set(r.id, r);
+    if (path.resolve(d) === outResolved) had = new Set(records.map((r) => r.id)).size;
+    for (const rec of records) {
+      const kept = byId.get(rec.id);
+      if (kept === undefined) {
+        byId.set(rec.id, { rec, file });
+        order.push(rec.id);
+        continue;
+      }
+      collapsed++;
+      if (rec.status === 'failed') {
+        if (kept.rec.status === 'failed') byId.set(rec.id, { rec, file });
+      } else if (kept.rec.status === 'failed') {
+        byId.set(rec.id, { rec, file });
+      } else {
+        const diff = firstDifference(resultOf(kept.rec), resultOf(rec));
+        if (diff !== null) throw conflict(rec.id, kept, { rec, file }, diff);
+      }
     }
   }
-  const samples = new Map<string, DataSamples>();
-  for (const d of dirs) for (const s of readSamples(d)) samples.set(canonicalJson(s.data), s);
-  const order = first.plan.map((r) => r.id);
-  const planned = new Set(order);
-  const records = [...order.filter((id) => byId.has(id)).map((id) => byId.get(id)!), ...[...byId.values()].filter((r) => !planned.has(r.id))];
 
-  const { shard: _shard, ...rest } = first;
+  const samples = new Map<string, DataSamples>();
+  for (const d of sources) for (const s of readSamples(d)) if (!samples.has(canonicalJson(s.data))) samples.set(canonicalJson(s.data), s);
+
+  const base = outManifest ?? manifests[0]!;
+  const planOrder = base.plan.map((r) => r.id);
+  const planned = new Set(planOrder);
+  const records = [...planOrder.filter((id) => byId.has(id)), ...order.filter((id) => !planned.has(id))].map((id) => byId.get(id)!.rec);
+  const { shard: _shard, ...rest } = base;
+  const mergedFrom = [...new Set([...(outManifest?.mergedFrom ?? []), ...dirs.filter((d) => path.resolve(d) !== outResolved)])];
   const manifest: Manifest = {
     ...rest,
-    startedAt: manifests.map((m) => m.startedAt).sort()[0]!,
-    mergedFrom: dirs,
+    startedAt: [...(outManifest !== null ? [outManifest] : []), ...manifests].map((m) => m.startedAt).sort()[0]!,
+    mergedFrom,
   };
-  fs.mkdirSync(out, { recursive: true });
-  // one atomic file write: a merge interrupted midway leaves the old runs.jsonl, not half a new one
-  writeFileAtomic(path.join(out, RUNS_FILE), records.map((r) => JSON.stringify(r) + '\n').join(''));
-  if (samples.size > 0) writeSamples(out, [...samples.values()]);
-  writeManifest(out, manifest);
-  const missing = order.filter((id) => !byId.has(id)).length;
-  return { out, records: records.length, planned: order.length, missing, warnings };
+
+  // manifest first: a merge stopped after it leaves --out's records as they were, and a rerun completes it
+  writeIfChanged(manifestFile(out), JSON.stringify(manifest, null, 1) + '\n');
+  if (samples.size > 0) writeIfChanged(samplesFile(out), JSON.stringify([...samples.values()]) + '\n');
+  writeIfChanged(runsFile(out), records.map((r) => JSON.stringify(r) + '\n').join(''));
+  const missing = planOrder.filter((id) => !byId.has(id)).length;
+  return { out, records: records.length, planned: planOrder.length, missing, had, collapsed, warnings };
+}
+
+/** Replaces FILE atomically, unless it already holds exactly `text` (a merge that adds nothing writes nothing). */
+function writeIfChanged(file: string, text: string): void {
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) return;
+  writeFileAtomic(file, text);
+}
+
+/** What a record says about its run: all of it but when and how long it ran, and which suite version planned it. */
+function resultOf(r: RunRecord): unknown {
+  const { startedAt: _t, wallMs: _w, suiteHash: _h, ...rest } = r;
+  if (rest.train === null) return rest;
+  return { ...rest, train: { ...rest.train, wallMs: undefined, imagesPerSec: undefined, timeToTargetMs: undefined } };
+}
+
+/** The first JSON path at which a and b differ, with both values (e.g. `probe.layers[2].pre.variance: 0.5 vs 0.25`), or null. */
+function firstDifference(a: unknown, b: unknown, at = ''): string | null {
+  if (canonicalJson(a) === canonicalJson(b)) return null;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${at}: ${a.length} vs ${b.length} entries`;
+    for (let i = 0; i < a.length; i++) {
+      const d = firstDifference(a[i], b[i], `${at}[${i}]`);
+      if (d !== null) return d;
+    }
+  } else if (isObject(a) && isObject(b)) {
+    for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const d = firstDifference(a[k], b[k], at === '' ? k : `${at}.${k}`);
+      if (d !== null) return d;
+    }
+  }
+  return `${at}: ${describeValue(a)} vs ${describeValue(b)}`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function conflict(id: string, a: Sourced, b: Sourced, diff: string): InputError {
+  return new InputError(
+    `merge: run ${id} has two different results, ${where(a)} and ${where(b)} (${diff}); ` +
+      'they should be equal (only times may differ): delete the line you do not trust and merge again',
+    { file: b.file },
+  );
+}
+
+/** FILE:LINE of a record, found again only for this message (the readers keep no line numbers). */
+function where(s: Sourced): string {
+  const want = canonicalJson(s.rec);
+  const lines = fs.readFileSync(s.file, 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(JSON.stringify(s.rec.id)) && parseRuns(l, s.file).records.some((r) => canonicalJson(r) === want));
+  return i < 0 ? s.file : `${s.file}:${i + 1}`;
 }

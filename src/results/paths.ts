@@ -7,7 +7,7 @@
  *   ROOT/check/check.json             `initbench check`, shown by the report of every dir in ROOT
  *   ROOT/init-stats/init-stats.json   `initbench init-stats --all --json`, likewise
  *   ROOT/NAME/                        a results dir: runs.jsonl, manifest.json, samples.json,
- *                                     report.html, charts/
+ *                                     report.html, charts/, and .lock while a writer holds it
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,12 +21,14 @@ export const REPORT_FILE = 'report.html';
 export const CHARTS_DIR = 'charts';
 export const INDEX_FILE = 'index.html';
 export const ROOT_MARKER = '.initbench-results';
+export const LOCK_FILE = '.lock';
 
 export const runsFile = (dir: string): string => path.join(dir, RUNS_FILE);
 export const manifestFile = (dir: string): string => path.join(dir, MANIFEST_FILE);
 export const samplesFile = (dir: string): string => path.join(dir, SAMPLES_FILE);
 export const reportFile = (dir: string): string => path.join(dir, REPORT_FILE);
 export const chartsDir = (dir: string): string => path.join(dir, CHARTS_DIR);
+export const lockFile = (dir: string): string => path.join(dir, LOCK_FILE);
 
 /** The results root a results dir sits in: its parent. */
 export const resultsRootOf = (dir: string): string => path.dirname(path.resolve(dir));

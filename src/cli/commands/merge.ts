@@ -3,16 +3,21 @@ import { mergeResults } from '../../results/index.ts';
 
 export const mergeCommand: CommandModule<object, { dirs: string[]; out: string }> = {
   command: 'merge <dirs..>',
-  describe: 'union the results dirs of shards of one suite into --out (refuses different suite files)',
+  describe: 'join the results dirs of shards of one suite into --out, keeping what --out holds (refuses different suite files and conflicting records)',
   builder: (y) =>
     y
       .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results dirs' })
-      .option('out', { type: 'string', demandOption: true, describe: 'merged results dir' }) as never,
+      .option('out', { type: 'string', demandOption: true, describe: 'merged results dir (new, or one holding results of the same suite)' }) as never,
   handler: async (args) => {
     const r = mergeResults(args.dirs, args.out);
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+    const notes = [
+      ...(r.missing > 0 ? [`${r.missing} not yet run`] : []),
+      ...(r.collapsed > 0 ? [`${r.collapsed} duplicate records collapsed`] : []),
+    ];
     process.stdout.write(
-      `merged ${args.dirs.length} dirs: ${r.records} of ${r.planned} planned runs${r.missing > 0 ? ` (${r.missing} not yet run)` : ''} → ${r.out}\n`,
+      `merged ${args.dirs.length} dir${args.dirs.length === 1 ? '' : 's'}${r.had > 0 ? ` into the ${r.had} runs ${r.out} held` : ''}: ${r.records} of ${r.planned} planned runs` +
+        `${notes.length > 0 ? ` (${notes.join('; ')})` : ''} → ${r.out}\n`,
     );
   },
 };
