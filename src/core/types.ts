@@ -350,6 +350,25 @@ export interface Manifest {
   shard?: Shard;
   /** planned with --quick (a shrunk smoke run of the suite) */
   quick?: boolean;
+  /**
+   * Each version of the suite that ran into this dir, oldest first; the last is `suite`. A dir is one
+   * suite by its `name`: editing the file appends a version. Absent in older dirs (read as one entry).
+   */
+  history?: SuiteVersion[];
+}
+
+/** One version of a results dir's suite file (Manifest.history), appended when its sha256 changes. */
+export interface SuiteVersion {
+  /** sha256 of the suite file's bytes */
+  hash: string;
+  /** path as given on the command line */
+  file: string;
+  /** when this version first ran into the dir (ISO) */
+  time: string;
+  /** planned run ids this version added: not yet recorded when it arrived */
+  runsAdded: number;
+  /** runs this version plans */
+  planned: number;
 }
 
 /** One row of `initbench check`: written to results/check/check.json, read by the report. */

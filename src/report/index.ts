@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { CheckReport, DataSamples, InitAuditRow, Manifest, RunRecord } from '../core/types.ts';
-import { acquireLock, readResults, type DirLock } from '../results/index.ts';
+import { readResults, runsFile, splitByPlan } from '../results/index.ts';
 import { auditChart, auditPoints } from './charts/audit.ts';
 import { checkCells, checkChart } from './charts/check.ts';
 import { deadFractionChart, gradVarianceChart, postMomentChart, preVarianceChart } from './charts/layers.ts';
@@ -151,14 +151,17 @@ function checkFailuresHtml(check: CheckReport | null): string {
   return `<section id="check-failures"><h2>Cross-check failures (${bad.length})</h2><table class="grid"><tr><th>op</th><th>backend</th><th>case</th><th>verdict</th><th>detail</th></tr>${rows}</table></section>`;
 }
 
-/** DIR's lock for writing its report; held by another writer, an InputError that says how to look meanwhile. */
-function lockForReport(dir: string): DirLock {
-  try {
-    return acquireLock(dir, `initbench report ${dir}`);
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    throw new InputError(`${e.message}; to look at its results meanwhile, write the report elsewhere (--out FILE.html)`, e.where);
+/** The dir's records of its suite's current plan; records the edited suite no longer plans are counted, not shown. */
+async function currentRecords(dir: string, allowMixed: boolean) {
+  const { manifest, records: all, warnings } = await readResults(dir, { allowMixed });
+  const { current: records, stale } = splitByPlan(manifest, all);
+  if (records.length === 0) {
+    throw new InputError(
+      `${runsFile(dir)}: none of its ${stale} recorded runs is in the suite's current plan; run \`initbench run ${manifest.suite.file} --out ${dir}\``,
+      { file: runsFile(dir) },
+    );
   }
+  return { manifest, records, warnings, stale };
 }
 
 /** Writes the report of one results dir. Throws InputError when nothing can be rendered. */
@@ -167,11 +170,17 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new InputError(`${dir}: no such results dir (run \`initbench run SUITE\` first, or name a dir under results/)`, { file: dir });
   }
-  const { manifest, records, warnings } = await readResults(dir, { allowMixed: opts.allowMixed === true });
+  const { manifest, records, warnings, stale } = await currentRecords(dir, opts.allowMixed === true);
   const root = path.dirname(path.resolve(dir));
   const checkFile = opts.checkFile === undefined ? path.join(root, 'check', 'check.json') : opts.checkFile;
   const auditFile = opts.initStatsFile === undefined ? path.join(root, 'init-stats', 'init-stats.json') : opts.initStatsFile;
   const warn = [...warnings];
+  if (stale > 0) {
+    warn.push(
+      `${stale} recorded runs are no longer in the suite's plan: kept in ${runsFile(dir)}, left out of this report; ` +
+        `\`initbench run ${manifest.suite.file} --out ${dir} --prune\` removes them`,
+    );
+  }
   const samples = readJsonIfPresent<DataSamples[]>(path.join(dir, 'samples.json'), 'data samples', warn);
   const check = readJsonIfPresent<CheckReport>(checkFile, 'check report', warn);
   const audit = readJsonIfPresent<InitAuditRow[]>(auditFile, 'init-stats rows', warn);
@@ -182,34 +191,27 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     extraHtml: checkFailuresHtml(check), generatedAt: new Date().toISOString(),
   });
   const out = opts.out ?? path.join(dir, 'report.html');
+  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, html);
+  fs.renameSync(tmp, out);
+
   const files: string[] = [];
-  // writing into DIR (report.html, charts/) waits for no writer there: a run or merge holding DIR's lock stops it
-  const intoDir = opts.svg === true || opts.png === true || !path.relative(path.resolve(dir), path.resolve(out)).startsWith('..');
-  const lock = intoDir ? lockForReport(dir) : null;
-  if (lock !== null && lock.tookOver !== null) warn.push(lock.tookOver);
-  try {
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, html);
-    fs.renameSync(tmp, out);
-    if (opts.svg === true || opts.png === true) {
-      const { renderSvg, svgToPng } = await import('./render.ts');
-      const chartDir = path.join(dir, 'charts');
-      fs.mkdirSync(chartDir, { recursive: true });
-      for (const c of charts) {
-        const { svg } = await renderSvg(c.spec);
-        if (opts.svg === true) {
-          fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
-          files.push(path.join(chartDir, `${c.name}.svg`));
-        }
-        if (opts.png === true) {
-          fs.writeFileSync(path.join(chartDir, `${c.name}.png`), await svgToPng(svg));
-          files.push(path.join(chartDir, `${c.name}.png`));
-        }
+  if (opts.svg === true || opts.png === true) {
+    const { renderSvg, svgToPng } = await import('./render.ts');
+    const chartDir = path.join(dir, 'charts');
+    fs.mkdirSync(chartDir, { recursive: true });
+    for (const c of charts) {
+      const { svg } = await renderSvg(c.spec);
+      if (opts.svg === true) {
+        fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
+        files.push(path.join(chartDir, `${c.name}.svg`));
+      }
+      if (opts.png === true) {
+        fs.writeFileSync(path.join(chartDir, `${c.name}.png`), await svgToPng(svg));
+        files.push(path.join(chartDir, `${c.name}.png`));
       }
     }
-  } finally {
-    lock?.release();
   }
   const index = opts.index === false ? null : writeIndexIfSeveral(root);
   return {

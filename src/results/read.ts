@@ -6,6 +6,7 @@ import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { DataSamples, Manifest, RunRecord } from '../core/types.ts';
 import { MANIFEST_FILE, RUNS_FILE, SAMPLES_FILE } from './store.ts';
+import { suiteHistory } from './versions.ts';
 
 /** DIR/samples.json, or none when it is absent or unreadable (a dir without data runs has none; writers rewrite it whole). */
 export function readSamples(dir: string): DataSamples[] {
@@ -83,9 +84,9 @@ export interface ReadResultsOptions {
 
 /**
  * Reads a results dir for a report: the manifest, the records (the last record of each id wins, so a
- * failed run retried on resume shows its retry), and warnings (truncated last line with its number,
- * records outside the plan). No runs → InputError; records of another suite → InputError unless
- * allowMixed.
+ * failed run retried on resume shows its retry; records no longer planned come last, see splitByPlan),
+ * and warnings (truncated last line with its number). No runs → InputError; records of another suite
+ * file than the dir's suite versions → InputError unless allowMixed.
  */
 export async function readResults(
   dir: string,
@@ -104,7 +105,9 @@ export async function readResults(
     const h = r.suiteHash ?? manifest.suite.hash;
     hashes.set(h, (hashes.get(h) ?? 0) + 1);
   }
-  const foreign = [...hashes.keys()].filter((h) => h !== manifest.suite.hash);
+  // every version of the dir's suite (an edited file) is its own; only other files' records are foreign
+  const versions = new Set(suiteHistory(manifest).map((v) => v.hash));
+  const foreign = [...hashes.keys()].filter((h) => !versions.has(h));
   if (foreign.length > 0) {
     const msg = `${dir}: records from ${hashes.size} different suite files (sha256 ${[...hashes.keys()].map((h) => h.slice(0, 12)).join(', ')}; the manifest's is ${manifest.suite.hash.slice(0, 12)})`;
     if (opts.allowMixed !== true) throw new InputError(`${msg}; refusing to mix them (pass --allow-mixed to read them anyway)`);
@@ -112,11 +115,6 @@ export async function readResults(
   }
   const byId = new Map<string, RunRecord>();
   for (const r of all) byId.set(r.id, r);
-  const planned = new Set(manifest.plan.map((r) => r.id));
-  const outside = [...byId.keys()].filter((id) => !planned.has(id));
-  if (outside.length > 0 && foreign.length === 0) {
-    warnings.push(`${dir}: ${outside.length} records are not in the manifest's plan (e.g. ${outside[0]})`);
-  }
   // plan order first, then anything outside the plan in file order
   const order = new Map(manifest.plan.map((r, i) => [r.id, i]));
   const rank = (r: RunRecord, i: number) => order.get(r.id) ?? manifest.plan.length + i;

@@ -8,12 +8,11 @@
  */
 import fs from 'node:fs';
 import { InputError } from '../core/errors.ts';
-import type { BackendChoice, BackendName, DataSpec, Environment, ErrorInfo, InputSpec, Manifest, RunRecord, RunSpec, Shard } from '../core/types.ts';
+import type { BackendChoice, BackendName, DataSpec, Environment, ErrorInfo, InputSpec, Manifest, RunRecord, RunSpec, Shard, SuiteVersion } from '../core/types.ts';
 import { canonicalJson } from '../core/canonical.ts';
 import type { LoadedSuite } from '../suite/index.ts';
 import {
   RunsWriter,
-  acquireLock,
   assertOutIsDir,
   captureEnvironment,
   manifestExists,
@@ -22,6 +21,9 @@ import {
   readSamples,
   writeManifest,
   writeSamples,
+  suiteHistory,
+  pruneRuns,
+  runsFile,
 } from '../results/index.ts';
 import { WorkerPool, type PoolOutcome, type TaskFailure } from '../pool/pool.ts';
 import { poolTask } from '../pool/tasks.ts';
@@ -39,6 +41,8 @@ export interface RunSuiteOptions {
   shard: Shard | null;
   /** skip run ids already recorded (default true); false starts runs.jsonl afresh */
   resume: boolean;
+  /** remove from runs.jsonl the records no longer in the plan (default: keep them, out of the report) */
+  prune?: boolean;
   jobs: number;
   backend: BackendChoice;
   dataDir: string;
@@ -61,6 +65,10 @@ export interface RunSuiteResult {
   slice: number;
   skipped: number;
   executed: number;
+  /** runs recorded in the dir but no longer planned, left on disk (0 after --prune) */
+  stale: number;
+  /** runs --prune removed from runs.jsonl */
+  pruned: number;
   counts: Record<RunRecord['status'], number>;
   wallMs: number;
 }
@@ -79,19 +87,63 @@ export function failedRecord(
   return { id: spec.id, suiteHash, spec, backend, startedAt, wallMs, status: 'failed', probe: null, train: null, error };
 }
 
-/** Refuses to write into a dir that holds another suite's results. */
+/**
+ * Refuses to write into a dir that holds another suite's results. A suite is known by its `name`: an
+ * edited file (or a copy elsewhere) of the same name is accepted, see suiteEdit. --quick and full runs
+ * of one suite plan different runs, so they keep separate dirs.
+ */
 function checkOutDir(out: string, loaded: LoadedSuite): Manifest | null {
   assertOutIsDir(out);
   if (!manifestExists(out)) return null;
   const m = readManifest(out);
-  if (m.suite.hash !== loaded.hash || (m.quick === true) !== loaded.plan.quick) {
-    const what = m.suite.hash !== loaded.hash ? `suite file ${m.suite.file} (sha256 ${m.suite.hash.slice(0, 12)})` : `the same suite ${m.quick === true ? 'with' : 'without'} --quick`;
+  const was = `suite "${m.suite.name}" (${m.suite.file})`;
+  if (m.suite.name !== loaded.plan.name) {
     throw new InputError(
-      `${out}: holds results of ${what}, not of ${loaded.file} (sha256 ${loaded.hash.slice(0, 12)})${loaded.plan.quick ? ' --quick' : ''}; choose another --out, or delete the dir to start over`,
+      `${out}: holds results of ${was}, not of suite "${loaded.plan.name}" (${loaded.file}); a results dir holds one suite, known by its name: ` +
+        `choose another --out, or rename the suite back to "${m.suite.name}"`,
+      { flag: 'out' },
+    );
+  }
+  if ((m.quick === true) !== loaded.plan.quick) {
+    const kind = (quick: boolean) => (quick ? 'a --quick run' : 'a full run (without --quick)');
+    throw new InputError(
+      `${out}: holds ${kind(m.quick === true)} of ${was}, and this is ${kind(loaded.plan.quick)} of it (${loaded.file}); ` +
+        `--quick and full runs plan different runs and keep separate dirs: choose another --out, or ${m.quick === true ? 'add' : 'drop'} --quick`,
       { flag: 'out' },
     );
   }
   return m;
+}
+
+/** What running `loaded` changes in a dir: its suite versions, and which recorded run ids the plan keeps. */
+interface SuiteEdit {
+  /** the suite's sha256 differs from the dir's last version (an edit, or a copy with other bytes) */
+  changed: boolean;
+  history: SuiteVersion[];
+  planned: Set<string>;
+  /** planned ids already recorded / not yet recorded */
+  kept: number;
+  added: number;
+  /** recorded ids no longer planned */
+  stale: number;
+}
+
+/** Make-like: ids still planned are kept, new ids run, the rest is stale; a new sha256 appends a version. */
+function suiteEdit(previous: Manifest | null, loaded: LoadedSuite, recorded: readonly RunRecord[], now: string): SuiteEdit {
+  const planned = new Set(loaded.plan.runs.map((r) => r.id));
+  const ids = new Set(recorded.map((r) => r.id));
+  const kept = [...planned].filter((id) => ids.has(id)).length;
+  const version: SuiteVersion = { hash: loaded.hash, file: loaded.file, time: now, runsAdded: planned.size - kept, planned: planned.size };
+  const history = previous === null ? [] : suiteHistory(previous);
+  const changed = history.length > 0 && history[history.length - 1]!.hash !== loaded.hash;
+  return {
+    changed,
+    history: history.length === 0 ? [version] : changed ? [...history, version] : history,
+    planned,
+    kept,
+    added: planned.size - kept,
+    stale: ids.size - kept,
+  };
 }
 
 /** Distinct data specs of a plan, each with an input it is used with. */
@@ -105,25 +157,10 @@ function distinctData(runs: RunSpec[]): { data: DataSpec; input: InputSpec; seed
   return [...seen.values()];
 }
 
-/**
- * Runs (this shard of) a planned suite into `opts.out`, holding the dir's lock throughout: another
- * writer into it meanwhile exits 2 naming this run, and this one does if another holds it.
- */
-export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
-  assertOutIsDir(opts.out);
-  const lock = acquireLock(opts.out, `initbench run ${loaded.file}${opts.shard !== null ? ` --shard ${opts.shard.k}/${opts.shard.n}` : ''}`);
-  try {
-    return await runLocked(loaded, opts, lock.tookOver);
-  } finally {
-    lock.release();
-  }
-}
-
 /** Runs (this shard of) a planned suite into `opts.out`. Nothing is written before inputs check out. */
-async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: string | null): Promise<RunSuiteResult> {
+export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
   const t0 = Date.now();
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  if (tookOver !== null) log(tookOver);
   const previous = checkOutDir(opts.out, loaded);
   const slice = shardSlice(loaded.plan.runs, opts.shard);
   const datas = distinctData(slice);
@@ -148,23 +185,46 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
     }
     const backend = environment.backend;
 
-    fs.mkdirSync(opts.out, { recursive: true });
-    const manifest: Manifest = {
-      formatVersion: 1,
-      suite: { name: loaded.plan.name, file: loaded.file, hash: loaded.hash, source: loaded.source },
-      plan: loaded.plan.runs,
-      environment,
-      startedAt: (opts.resume ? previous?.startedAt : undefined) ?? new Date(t0).toISOString(),
-      ...(opts.shard !== null ? { shard: opts.shard } : {}),
-      ...(loaded.plan.quick ? { quick: true } : {}),
-    };
-    writeManifest(opts.out, manifest);
+    const recorded = opts.resume ? readRuns(opts.out).records : [];
+    // a record's id is the hash of its spec, so it counts whichever suite version wrote it
+    const done = new Set(recorded.filter((r) => r.status !== 'failed').map((r) => r.id));
+    const pending = slice.filter((r) => !done.has(r.id));
+    const edit = suiteEdit(opts.resume ? previous : null, loaded, recorded, new Date(t0).toISOString());
+    const prune = opts.prune === true && edit.stale > 0;
+
+    // a resume with nothing to do writes nothing at all
+    if (previous === null || !opts.resume || edit.changed || prune || pending.length > 0) {
+      fs.mkdirSync(opts.out, { recursive: true });
+      const manifest: Manifest = {
+        formatVersion: 1,
+        suite: { name: loaded.plan.name, file: loaded.file, hash: loaded.hash, source: loaded.source },
+        plan: loaded.plan.runs,
+        environment,
+        startedAt: (opts.resume ? previous?.startedAt : undefined) ?? new Date(t0).toISOString(),
+        ...(opts.shard !== null ? { shard: opts.shard } : {}),
+        ...(loaded.plan.quick ? { quick: true } : {}),
+        history: edit.history,
+      };
+      writeManifest(opts.out, manifest);
+    }
+    if (edit.changed) {
+      const last = suiteHistory(previous!).at(-1)!;
+      log(
+        `${loaded.file}: suite "${loaded.plan.name}" changed${last.file !== loaded.file ? ` since ${last.file}` : ''} (sha256 ${last.hash.slice(0, 12)} → ${loaded.hash.slice(0, 12)}): ` +
+          `${edit.kept} runs kept, ${edit.added} new, ${edit.stale} no longer planned`,
+      );
+    }
+    let pruned = 0;
+    if (prune) {
+      // before the writer opens runs.jsonl: the rewrite replaces the file it would append to
+      const p = pruneRuns(opts.out, edit.planned);
+      pruned = p.runs;
+      log(`--prune: removed ${p.runs} runs no longer in the plan (${p.lines} lines) from ${runsFile(opts.out)}`);
+    } else if (edit.stale > 0) {
+      log(`${edit.stale} recorded runs are no longer in the plan: kept in ${runsFile(opts.out)}, left out of the report (--prune removes them)`);
+    }
 
     if (pool !== null && datas.length > 0) await writeDataSamples(pool, opts.out, datas, opts.dataDir);
-
-    const recorded = opts.resume ? readRuns(opts.out).records : [];
-    const done = new Set(recorded.filter((r) => r.status !== 'failed' && r.suiteHash === loaded.hash).map((r) => r.id));
-    const pending = slice.filter((r) => !done.has(r.id));
     const writer = new RunsWriter(opts.out, { fresh: !opts.resume });
     if (writer.repaired > 0) log(`${writer.file}: cut a truncated last line (${writer.repaired} bytes) left by an interrupted run`);
 
@@ -196,7 +256,10 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
       progress.stop();
       writer.close();
     }
-    return { out: opts.out, slice: slice.length, skipped: slice.length - pending.length, executed: pending.length, counts, wallMs: Date.now() - t0 };
+    return {
+      out: opts.out, slice: slice.length, skipped: slice.length - pending.length, executed: pending.length,
+      stale: edit.stale - pruned, pruned, counts, wallMs: Date.now() - t0,
+    };
   } finally {
     await pool?.close();
   }

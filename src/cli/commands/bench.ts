@@ -16,6 +16,7 @@ interface BenchArgs {
   jobs?: string;
   quick: boolean;
   resume: boolean;
+  prune: boolean;
   'data-dir'?: string;
   audit: boolean;
 }
@@ -30,6 +31,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       jobs: jobsFlag,
       quick: { type: 'boolean', default: false, describe: 'a shrunk smoke run of the default suite' },
       resume: { type: 'boolean', default: true, describe: 'skip runs already recorded (--no-resume reruns all)' },
+      prune: { type: 'boolean', default: false, describe: 'remove recorded runs the default suite no longer plans' },
       'data-dir': { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' },
       audit: { type: 'boolean', default: true, describe: 'also audit every initializer and cross-check the reference vs tfjs for the report (--no-audit skips, ~12 s)' },
     }) as never,

@@ -15,6 +15,7 @@ interface RunArgs {
   jobs?: string;
   shard?: string;
   resume: boolean;
+  prune: boolean;
   quick: boolean;
   force: boolean;
   timeout?: string;
@@ -52,7 +53,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   process.stdout.write(
     `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n} takes ${shardSlice(loaded.plan.runs, shard).length}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
   );
-  const result = await runSuite(loaded, { out, shard, resume: args.resume, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  const result = await runSuite(loaded, { out, shard, resume: args.resume, prune: args.prune, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   process.stdout.write(summaryLine(result) + '\n');
   return result;
 }
@@ -68,6 +69,7 @@ export const runOptions = {
   jobs: jobsFlag,
   shard: { type: 'string', describe: 'run only slice k of n (k/n): runs whose plan index ≡ k−1 mod n' },
   resume: { type: 'boolean', default: true, describe: 'skip runs already recorded in DIR/runs.jsonl (--no-resume starts afresh)' },
+  prune: { type: 'boolean', default: false, describe: 'remove from DIR/runs.jsonl the records of runs the (edited) suite no longer plans' },
   quick: { type: 'boolean', default: false, describe: 'a shrunk smoke run: ≤ 2 seeds, depth ≤ 10, width ≤ 16, ≤ 20 steps' },
   force: { type: 'boolean', default: false, describe: 'allow absurd depths (≥ 10000)' },
   timeout: { type: 'string', describe: 'seconds one run may take; past it the run is stopped and recorded as failed (timeout)' },
