@@ -1,4 +1,5 @@
-// The runner with an injected executor (no tfjs): resume, shards, merge, failures, refusals.
+// The runner with an injected executor (no tfjs): resume, shards, merge, failures, refusals, the lock.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { parseShard } from '../src/cli/options.ts';
 import { InputError } from '../src/core/errors.ts';
 import type { Environment, RunRecord, RunSpec } from '../src/core/types.ts';
 import { mergeResults, readResults, readRuns } from '../src/results/index.ts';
+import { LOCK_FILE, acquireLock } from '../src/results/index.ts';
 import { runSuite, type Executor, type RunSuiteOptions } from '../src/run/runner.ts';
 import { shardSlice } from '../src/run/shard.ts';
 import { loadSuite, type LoadedSuite } from '../src/suite/index.ts';
@@ -177,5 +179,46 @@ describe('runner (injected executor)', () => {
     await expect(runSuite(loaded, opts(out, loaded, { dataDir: path.join(dir, 'nodata'), executor: fakeExecutor(loaded.hash, () => false, calls) }))).rejects.toThrow(InputError);
     expect(calls).toEqual([]);
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('runner and the results-dir lock', () => {
+  it('a run into a dir another writer holds is an InputError naming it: nothing runs, nothing is written', async () => {
+    const loaded = loadSuite(TINY);
+    const out = tmp();
+    const lock = acquireLock(out, 'initbench merge a b --out x');
+    try {
+      const calls: string[] = [];
+      const run = runSuite(loaded, opts(out, loaded, { executor: fakeExecutor(loaded.hash, () => false, calls) }));
+      await expect(run).rejects.toThrow(InputError);
+      await expect(runSuite(loaded, opts(out, loaded))).rejects.toThrow(
+        new RegExp(`^${out}: in use by another writer, pid ${process.pid} on this host \\(${os.hostname()}\\) since \\S+ \\(initbench merge a b --out x\\)`),
+      );
+      expect(calls).toEqual([]);
+      expect(fs.readdirSync(out)).toEqual([LOCK_FILE]);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('holds the lock while it runs, and a stale lock of a dead pid is taken over with a line in its log', async () => {
+    const loaded = loadSuite(TINY);
+    const out = tmp();
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(out, LOCK_FILE), JSON.stringify({ pid: dead, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', command: 'initbench run tiny.json', procStart: null, token: 'x' }));
+    const log: string[] = [];
+    const holders: number[] = [];
+    const exec = fakeExecutor(loaded.hash);
+    const res = await runSuite(loaded, opts(out, loaded, {
+      log: (l) => log.push(l),
+      executor: async (spec) => {
+        holders.push((JSON.parse(fs.readFileSync(path.join(out, LOCK_FILE), 'utf8')) as { pid: number }).pid);
+        return exec(spec);
+      },
+    }));
+    expect(res.executed).toBe(12);
+    expect(log[0]).toBe(`${path.join(out, LOCK_FILE)}: took over a stale lock of pid ${dead} (initbench run tiny.json, since 2026-01-01T00:00:00.000Z), which is no longer running`);
+    expect(new Set(holders)).toEqual(new Set([process.pid]));
+    expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { CheckReport, DataSamples, InitAuditRow, Manifest, RunRecord } from '../core/types.ts';
-import { readResults, runsFile, splitByPlan } from '../results/index.ts';
+import { acquireLock, readResults, runsFile, splitByPlan, type DirLock } from '../results/index.ts';
 import { auditChart, auditPoints } from './charts/audit.ts';
 import { checkCells, checkChart } from './charts/check.ts';
 import { deadFractionChart, gradVarianceChart, postMomentChart, preVarianceChart } from './charts/layers.ts';
@@ -151,6 +151,16 @@ function checkFailuresHtml(check: CheckReport | null): string {
   return `<section id="check-failures"><h2>Cross-check failures (${bad.length})</h2><table class="grid"><tr><th>op</th><th>backend</th><th>case</th><th>verdict</th><th>detail</th></tr>${rows}</table></section>`;
 }
 
+/** DIR's lock for writing its report; held by another writer, an InputError that says how to look meanwhile. */
+function lockForReport(dir: string): DirLock {
+  try {
+    return acquireLock(dir, `initbench report ${dir}`);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(`${e.message}; to look at its results meanwhile, write the report elsewhere (--out FILE.html)`, e.where);
+  }
+}
+
 /** The dir's records of its suite's current plan; records the edited suite no longer plans are counted, not shown. */
 async function currentRecords(dir: string, allowMixed: boolean) {
   const { manifest, records: all, warnings } = await readResults(dir, { allowMixed });
@@ -191,27 +201,34 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     extraHtml: checkFailuresHtml(check), generatedAt: new Date().toISOString(),
   });
   const out = opts.out ?? path.join(dir, 'report.html');
-  fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, html);
-  fs.renameSync(tmp, out);
-
   const files: string[] = [];
-  if (opts.svg === true || opts.png === true) {
-    const { renderSvg, svgToPng } = await import('./render.ts');
-    const chartDir = path.join(dir, 'charts');
-    fs.mkdirSync(chartDir, { recursive: true });
-    for (const c of charts) {
-      const { svg } = await renderSvg(c.spec);
-      if (opts.svg === true) {
-        fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
-        files.push(path.join(chartDir, `${c.name}.svg`));
-      }
-      if (opts.png === true) {
-        fs.writeFileSync(path.join(chartDir, `${c.name}.png`), await svgToPng(svg));
-        files.push(path.join(chartDir, `${c.name}.png`));
+  // writing into DIR (report.html, charts/) waits for no writer there: a run or merge holding DIR's lock stops it
+  const intoDir = opts.svg === true || opts.png === true || !path.relative(path.resolve(dir), path.resolve(out)).startsWith('..');
+  const lock = intoDir ? lockForReport(dir) : null;
+  if (lock !== null && lock.tookOver !== null) warn.push(lock.tookOver);
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, html);
+    fs.renameSync(tmp, out);
+    if (opts.svg === true || opts.png === true) {
+      const { renderSvg, svgToPng } = await import('./render.ts');
+      const chartDir = path.join(dir, 'charts');
+      fs.mkdirSync(chartDir, { recursive: true });
+      for (const c of charts) {
+        const { svg } = await renderSvg(c.spec);
+        if (opts.svg === true) {
+          fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
+          files.push(path.join(chartDir, `${c.name}.svg`));
+        }
+        if (opts.png === true) {
+          fs.writeFileSync(path.join(chartDir, `${c.name}.png`), await svgToPng(svg));
+          files.push(path.join(chartDir, `${c.name}.png`));
+        }
       }
     }
+  } finally {
+    lock?.release();
   }
   const index = opts.index === false ? null : writeIndexIfSeveral(root);
   return {

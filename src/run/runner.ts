@@ -13,6 +13,7 @@ import { canonicalJson } from '../core/canonical.ts';
 import type { LoadedSuite } from '../suite/index.ts';
 import {
   RunsWriter,
+  acquireLock,
   assertOutIsDir,
   captureEnvironment,
   manifestExists,
@@ -157,10 +158,25 @@ function distinctData(runs: RunSpec[]): { data: DataSpec; input: InputSpec; seed
   return [...seen.values()];
 }
 
-/** Runs (this shard of) a planned suite into `opts.out`. Nothing is written before inputs check out. */
+/**
+ * Runs (this shard of) a planned suite into `opts.out`, holding the dir's lock throughout: another
+ * writer into it meanwhile exits 2 naming this run, and this one does if another holds it.
+ */
 export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
+  assertOutIsDir(opts.out);
+  const lock = acquireLock(opts.out, `initbench run ${loaded.file}${opts.shard !== null ? ` --shard ${opts.shard.k}/${opts.shard.n}` : ''}`);
+  try {
+    return await runLocked(loaded, opts, lock.tookOver);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Runs (this shard of) a planned suite into `opts.out`. Nothing is written before inputs check out. */
+async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: string | null): Promise<RunSuiteResult> {
   const t0 = Date.now();
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  if (tookOver !== null) log(tookOver);
   const previous = checkOutDir(opts.out, loaded);
   const slice = shardSlice(loaded.plan.runs, opts.shard);
   const datas = distinctData(slice);
