@@ -51,6 +51,8 @@ describe('initbench probe flags', () => {
     ['depth 0', { depth: '0' }, /--depth/],
     ['depth 10000 (absurd)', { depth: '10000' }, /--depth: expected a whole number in \[1, 9999\]/],
     ['width -4', { width: '-4' }, /--width/],
+    ['width 10000 (absurd, as in suites)', { width: '10000' }, /--width: expected a whole number in \[1, 9999\]/],
+    ['size 10000 (absurd, as in suites)', { size: '10000' }, /--size: expected a whole number in \[1, 9999\]/],
     ['residual with even depth', { arch: 'residual', depth: '4' }, /--depth: expected an odd depth/],
     ['unknown arch', { arch: 'resnet' }, /--arch: unknown architecture "resnet"/],
     ['unknown init with a suggestion', { init: 'he-nromal' }, /did you mean "he-normal"/],

@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/core/errors.ts';
 import { loadSuite, planSuite, planSuiteText, suiteJsonSchemaText, validateSuiteValue, type SuiteSpec } from '../src/suite/index.ts';
-import { ABSURD_DEPTH, QUICK } from '../src/suite/plan.ts';
+import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, MAX_PLANNED_RUNS, QUICK, type PlanProgress } from '../src/suite/plan.ts';
 import { firstBadUtf8Byte } from '../src/suite/validate.ts';
 
 const SUITES = path.resolve('suites');
@@ -135,6 +135,37 @@ describe('planning', () => {
     expect(() => planSuite(s, { file: 'x.json' })).toThrow(/--force/);
     expect(planSuite(s, { file: 'x.json', force: true }).runs[0]!.arch.depth).toBe(ABSURD_DEPTH);
   });
+
+  it(`width ≥ ${ABSURD_WIDTH} and input sides ≥ ${ABSURD_INPUT} plan with force`, () => {
+    const s: SuiteSpec = { ...base, defaults: { depth: 1, input: { height: ABSURD_INPUT, width: 1, channels: 1 } }, matrix: { width: [ABSURD_WIDTH] } };
+    expect(() => planSuite(s, { file: 'x.json' })).toThrow(/--force/);
+    const r = planSuite(s, { file: 'x.json', force: true }).runs[0]!;
+    expect([r.arch.width, r.input.height]).toEqual([ABSURD_WIDTH, ABSURD_INPUT]);
+  });
+
+  it(`a plan of more than ${MAX_PLANNED_RUNS} runs is refused at once, from the axis sizes, naming the count and the sizes`, () => {
+    // 100 × 100 points × 10 000 seeds = 10⁸ runs: expanding them took minutes and 1.7 GB
+    const big: SuiteSpec = { ...base, seeds: 10000, matrix: { depth: Array.from({ length: 100 }, (_, i) => i + 1), width: Array.from({ length: 100 }, (_, i) => i + 1) } };
+    const t0 = performance.now();
+    expect(() => planSuite(big, { file: 'x.json' })).toThrow(
+      'x.json: expected at most 100000 planned runs (pass --force to plan more), got up to 100000000: matrix depth 100 × width 100 = 10000 points, × 10000 seeds',
+    );
+    expect(performance.now() - t0).toBeLessThan(500);
+    // includes count; under --quick the count is of its 2 seeds (and the include, capped to depth 10, is a matrix point)
+    const inc: SuiteSpec = { ...base, seeds: 10000, matrix: { depth: Array.from({ length: 10 }, (_, i) => i + 1) }, include: [{ depth: 20 }] };
+    expect(() => planSuite(inc, { file: 'x.json' })).toThrow('got up to 110000: matrix depth 10 = 10 points + 1 include, × 10000 seeds');
+    expect(planSuite(inc, { file: 'x.json', quick: true }).runs).toHaveLength(20);
+  });
+
+  it('planning reports progress every thousand points and runs', () => {
+    const s: SuiteSpec = { ...base, defaults: { depth: 1, input: { height: 2, width: 2, channels: 1 } }, matrix: { width: Array.from({ length: 1250 }, (_, i) => i + 1) } };
+    const seen: PlanProgress[] = [];
+    expect(planSuite(s, { file: 'x.json', onProgress: (p) => seen.push(p) }).runs).toHaveLength(1250);
+    expect(seen).toEqual([
+      { phase: 'points', done: 1000, total: 1250 },
+      { phase: 'runs', done: 1000, total: 1250 },
+    ]);
+  });
 });
 
 /** name → suite text, and every piece its one-line error must hold */
@@ -147,6 +178,9 @@ const BAD: [string, string, string[]][] = [
   ['depth 0', JSON.stringify({ ...base, matrix: { depth: [0] } }), ['suites/x.json: matrix.depth[0]: expected integer ≥ 1, got 0']],
   ['absurd depth', JSON.stringify({ ...base, matrix: { depth: [20000] } }), ['suites/x.json: matrix.depth[0]: expected integer < 10000 (pass --force']],
   ['width 0', JSON.stringify({ ...base, matrix: { width: [16, 0] } }), ['suites/x.json: matrix.width[1]: expected integer ≥ 1, got 0']],
+  ['absurd width', JSON.stringify({ ...base, matrix: { width: [16, 1e9] } }), ['suites/x.json: matrix.width[1]: expected integer < 10000 (pass --force to build wider nets), got 1000000000']],
+  ['absurd input height', JSON.stringify({ ...base, defaults: { input: { height: 20000 } }, matrix: { depth: [1] } }), ['suites/x.json: defaults.input.height: expected integer < 10000 (pass --force for larger inputs), got 20000']],
+  ['absurd input width in a matrix entry', JSON.stringify({ ...base, matrix: { input: [{ width: 10000 }] } }), ['suites/x.json: matrix.input[0].width: expected integer < 10000 (pass --force for larger inputs), got 10000']],
   ['negative width in defaults', JSON.stringify({ ...base, defaults: { width: -3 }, matrix: { depth: [1] } }), ['suites/x.json: defaults.width: expected integer ≥ 1, got -3']],
   ['fractional depth', JSON.stringify({ ...base, matrix: { depth: [2.5] } }), ['suites/x.json: matrix.depth[0]: expected integer ≥ 1, got 2.5']],
   ['lr as a string', JSON.stringify({ ...base, defaults: { data: { kind: 'synthetic' }, train: { lr: '0.1' } }, matrix: { depth: [1] } }), ['suites/x.json: defaults.train.lr: expected number > 0, got "0.1"']],

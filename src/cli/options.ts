@@ -1,7 +1,9 @@
 /** Shared flag parsing: each returns a typed value or throws InputError naming the flag. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { InputError, inputError, unknownNameMessage } from '../core/errors.ts';
 import type { ActivationName, ActivationSpec, BackendChoice, Shard } from '../core/types.ts';
-import { BACKEND_CHOICES } from '../backend/index.ts';
+import { BACKEND_CHOICES, cores } from '../backend/index.ts';
 import { ACTIVATION_NAMES } from '../init/index.ts';
 
 export function parseBackend(v: unknown): BackendChoice {
@@ -32,9 +34,45 @@ export function wholeNumber(flag: string, v: unknown, min: number, max = Number.
   return n;
 }
 
-/** --jobs N: a positive integer; undefined → the caller's default (backend's defaultJobsFor). */
+/**
+ * --jobs allows at most this many workers per core. Each worker is a thread with its own tfjs (100 MB
+ * or more) doing CPU-bound work, so past one per core more workers add memory, not speed; 4× leaves
+ * room to oversubscribe on purpose while a typo (a billion) stays an error instead of an OOM kill.
+ */
+export const MAX_JOBS_PER_CORE = 4;
+
+/** --jobs N: a whole number in [1, MAX_JOBS_PER_CORE × cores]; undefined → the caller's default (backend's defaultJobsFor). */
 export function parseJobs(v: unknown): number | undefined {
-  return v === undefined ? undefined : wholeNumber('jobs', v, 1);
+  if (v === undefined) return undefined;
+  const n = wholeNumber('jobs', v, 1);
+  const max = MAX_JOBS_PER_CORE * cores();
+  if (n > max) {
+    throw inputError({ flag: 'jobs', expected: `at most ${max} workers (${MAX_JOBS_PER_CORE} per core on ${cores()} cores; more add memory, not speed)`, got: v });
+  }
+  return n;
+}
+
+/**
+ * --out DIR must be a directory initbench can write, checked before any worker starts: it is made if
+ * missing and a probe file is created and removed in it; dirs made here are removed again, so a
+ * later refusal leaves nothing behind.
+ */
+export function assertWritableDir(flag: string, dir: string): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+    throw inputError({ flag, expected: 'a directory (or a path to create one at)', got: dir, hint: 'that is an existing file' });
+  }
+  let made: string | undefined;
+  try {
+    made = fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.initbench-write-probe-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (e) {
+    throw inputError({ flag, expected: 'a directory initbench can write to', got: dir, hint: (e as Error).message });
+  } finally {
+    // the topmost dir made here, made a moment ago, holds nothing but what this check made
+    if (made !== undefined) fs.rmSync(made, { recursive: true, force: true });
+  }
 }
 
 /** --shard k/n: `"2/3"` → {k: 2, n: 3}; absent → null (the whole plan). */
@@ -57,5 +95,5 @@ export const backendFlag = {
 
 export const jobsFlag = {
   type: 'string',
-  describe: 'parallel workers (default: cores; 1 on tfjs-node, which is multi-threaded itself)',
+  describe: `parallel workers (default: cores; 1 on tfjs-node, which is multi-threaded itself); at most ${MAX_JOBS_PER_CORE} per core`,
 } as const;

@@ -32,12 +32,32 @@ export { canonicalJson };
 
 /** Depths at or above this need --force: a typo (10000 for 100) should not start a week-long run. */
 export const ABSURD_DEPTH = 10_000;
+/** Widths (channels) at or above this need --force: 10⁹ channels is a typo that would fail only at run time. */
+export const ABSURD_WIDTH = 10_000;
+/** Input sides and channels at or above this need --force (a 10⁴×10⁴ image is 10⁸ pixels per example). */
+export const ABSURD_INPUT = 10_000;
+/**
+ * Plans of more runs than this need --force. The count is taken from the axis sizes before anything is
+ * expanded, so a 100×100 matrix × 10 000 seeds is refused at once rather than after minutes and gigabytes.
+ */
+export const MAX_PLANNED_RUNS = 100_000;
+/** Planning reports progress every this many points or runs (a few a second; the CLI prints every 2 s). */
+export const PLAN_PROGRESS_EVERY = 1000;
+
+export interface PlanProgress {
+  /** normalizing matrix points, then building runs (points × seeds) */
+  phase: 'points' | 'runs';
+  done: number;
+  total: number;
+}
 
 export interface PlanOptions {
   /** the suite file as given, for error messages */
   file: string;
-  /** allow depth ≥ ABSURD_DEPTH */
+  /** allow depth, width or input sizes ≥ their ABSURD_* bound, and plans of more than MAX_PLANNED_RUNS */
   force?: boolean;
+  /** called every PLAN_PROGRESS_EVERY points or runs while planning (small plans never reach it) */
+  onProgress?: (p: PlanProgress) => void;
   /** shrink the suite for a smoke run (see QUICK) */
   quick?: boolean;
 }
@@ -61,6 +81,7 @@ export const QUICK = {
   trainSize: 512,
   testSize: 256,
 } as const;
+
 
 /** Built-in defaults, under the suite's `defaults`. `head` and `classes` follow train/data when unset. */
 export const BUILTIN_DEFAULTS = {
@@ -266,8 +287,14 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
     classes,
   };
 
-  if (arch.depth >= ABSURD_DEPTH && opts.force !== true) {
-    problems.add(o('depth'), `expected integer < ${ABSURD_DEPTH} (pass --force to build deeper nets), got ${arch.depth}`);
+  if (opts.force !== true) {
+    if (arch.depth >= ABSURD_DEPTH) problems.add(o('depth'), `expected integer < ${ABSURD_DEPTH} (pass --force to build deeper nets), got ${arch.depth}`);
+    if (arch.width >= ABSURD_WIDTH) problems.add(o('width'), `expected integer < ${ABSURD_WIDTH} (pass --force to build wider nets), got ${arch.width}`);
+    for (const side of ['height', 'width', 'channels'] as const) {
+      if (input[side] >= ABSURD_INPUT) {
+        problems.add(`${o('input')}.${side}`, `expected integer < ${ABSURD_INPUT} (pass --force for larger inputs), got ${input[side]}`);
+      }
+    }
   }
   if (dataClasses !== null && p.values.classes !== undefined && classes !== dataClasses) {
     problems.add(o('classes'), `expected ${dataClasses} to match the data's classes, got ${classes}`);
@@ -334,8 +361,31 @@ function shrink(c: Coords): Coords {
   return { ...c, arch, train, probe, data };
 }
 
+/**
+ * At most how many runs a suite plans, from its axis sizes alone (exclude can only drop some):
+ * (∏ axis lengths + includes) × seeds. Throws InputError past MAX_PLANNED_RUNS unless forced.
+ */
+export function assertPlanSize(suite: SuiteSpec, seeds: number, opts: PlanOptions): void {
+  const axes = Object.entries(suite.matrix).filter(([, vs]) => vs !== undefined) as [AxisName, unknown[]][];
+  const points = axes.reduce((n, [, vs]) => n * vs.length, 1);
+  const include = suite.include?.length ?? 0;
+  const runs = (points + include) * seeds;
+  if (runs <= MAX_PLANNED_RUNS || opts.force === true) return;
+  const sizes = `matrix ${axes.map(([k, vs]) => `${k} ${vs.length}`).join(' × ')} = ${points} points${include > 0 ? ` + ${include} include` : ''}, × ${seeds} seeds`;
+  throw new InputError(
+    `${opts.file}: expected at most ${MAX_PLANNED_RUNS} planned runs (pass --force to plan more), got up to ${runs}: ${sizes}`,
+    { file: opts.file },
+  );
+}
+
 /** Plans a validated suite. Throws InputError listing every problem as `file: path: message`. */
 export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
+  const quick = opts.quick === true;
+  const seeds = quick ? Math.min(suiteIn.seeds ?? 1, QUICK.seeds) : suiteIn.seeds ?? 1;
+  assertPlanSize(suiteIn, seeds, opts);
+  const progress = (phase: PlanProgress['phase'], done: number, total: number): void => {
+    if (done > 0 && done % PLAN_PROGRESS_EVERY === 0) opts.onProgress?.({ phase, done, total });
+  };
   const suite = structuredClone(suiteIn);
   const problems = new Problems(opts.file);
   const builtinOrigins = Object.fromEntries(AXIS_NAMES.map((k) => [k, `(built-in default ${k})`])) as Origins;
@@ -353,10 +403,10 @@ export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
   });
   if (points.length === 0) problems.add('exclude', 'expected at least one run, but exclude drops every matrix point');
 
-  const quick = opts.quick === true;
   const coords: Coords[] = [];
   const seen = new Set<string>();
-  for (const p of points) {
+  for (const [i, p] of points.entries()) {
+    progress('points', i, points.length);
     const c0 = normalizePoint(p, opts, problems);
     if (c0 === null || !checkArch(c0, p, problems)) continue;
     const c = quick ? shrink(c0) : c0;
@@ -371,10 +421,10 @@ export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
     throw new InputError([...problems.lines.slice(0, 20), ...more].join('\n'), { file: opts.file });
   }
 
-  const seeds = quick ? Math.min(suite.seeds ?? 1, QUICK.seeds) : suite.seeds ?? 1;
   const runs: RunSpec[] = [];
   for (let repeat = 0; repeat < seeds; repeat++) {
     for (const c of coords) {
+      progress('runs', runs.length, coords.length * seeds);
       const seed = deriveSeed(suite.seed, canonicalJson(c), repeat);
       const body: Omit<RunSpec, 'id'> = { suite: suite.name, seed, repeat, ...structuredClone(c) };
       runs.push({ id: runId(body), ...body });

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { mergeResults } from '../../results/index.ts';
+import { assertWritableDir } from '../options.ts';
 
 export const mergeCommand: CommandModule<object, { dirs: string[]; out: string }> = {
   command: 'merge <dirs..>',
@@ -9,6 +10,7 @@ export const mergeCommand: CommandModule<object, { dirs: string[]; out: string }
       .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results dirs' })
       .option('out', { type: 'string', demandOption: true, describe: 'merged results dir (new, or one holding results of the same suite)' }) as never,
   handler: async (args) => {
+    assertWritableDir('out', args.out);
     const r = mergeResults(args.dirs, args.out);
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     const notes = [

@@ -8,7 +8,7 @@ import type { ArchKind, RunSpec } from '../../core/types.ts';
 import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
 import { ACTIVATION_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import type { AggregateProbe, Spread } from '../../probe/index.ts';
-import { ABSURD_DEPTH, ARCH_KINDS, BUILTIN_DEFAULTS, planPoint, type SuitePoint } from '../../suite/index.ts';
+import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, ARCH_KINDS, BUILTIN_DEFAULTS, planPoint, type SuitePoint } from '../../suite/index.ts';
 import { backendFlag, parseActivation, parseBackend, wholeNumber } from '../options.ts';
 
 
@@ -88,13 +88,13 @@ export function parseProbeArgs(a: Args): ProbeCliOptions {
   if ((kind === 'residual' || kind === 'residual-bn') && (depth < 3 || depth % 2 === 0)) {
     throw inputError({ flag: 'depth', expected: `an odd depth ≥ 3 for --arch ${kind} (a stem plus blocks of two convs)`, got: a.depth ?? depth });
   }
-  if (a.width !== undefined) point.width = wholeNumber('width', a.width, 1);
+  if (a.width !== undefined) point.width = wholeNumber('width', a.width, 1, ABSURD_WIDTH - 1);
   if (a.kernel !== undefined) point.kernel = wholeNumber('kernel', a.kernel, 1);
   if (a.classes !== undefined) point.classes = wholeNumber('classes', a.classes, 2);
   if (a.bias !== undefined) point.bias = a.bias;
   const input: Writable<NonNullable<SuitePoint['input']>> = {};
-  if (a.size !== undefined) input.height = input.width = wholeNumber('size', a.size, 1);
-  if (a.channels !== undefined) input.channels = wholeNumber('channels', a.channels, 1);
+  if (a.size !== undefined) input.height = input.width = wholeNumber('size', a.size, 1, ABSURD_INPUT - 1);
+  if (a.channels !== undefined) input.channels = wholeNumber('channels', a.channels, 1, ABSURD_INPUT - 1);
   if (Object.keys(input).length > 0) point.input = input;
   const probe: Writable<NonNullable<SuitePoint['probe']>> = {};
   if (a.batch !== undefined) probe.batch = wholeNumber('batch', a.batch, 1);

@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { InputError } from '../../core/errors.ts';
+import { InputError, inputError } from '../../core/errors.ts';
 import { terminalSummary, writeReport } from '../../report/index.ts';
 import { DEFAULT_RESULTS_ROOT, latestResultsDir } from '../../results/index.ts';
 
@@ -10,6 +11,18 @@ interface ReportArgs {
   svg: boolean;
   'allow-mixed': boolean;
   latest: boolean;
+}
+
+/**
+ * --out FILE: the page, so a file ending in .html that is not a directory. Any other name could land
+ * on a results file (`--out DIR/runs.jsonl`, `--out DIR/manifest.json`), which the page would replace.
+ */
+export function parseReportOut(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const expected = 'the HTML file to write, e.g. DIR/report.html';
+  if (fs.statSync(v, { throwIfNoEntry: false })?.isDirectory() === true) throw inputError({ flag: 'out', expected, got: v, hint: 'that is a directory' });
+  if (!/\.html?$/i.test(v)) throw inputError({ flag: 'out', expected, got: v, hint: 'a name not ending in .html could overwrite a results file' });
+  return v;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
@@ -30,8 +43,9 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     if (!args.latest && args.dir === undefined) {
       throw new InputError('report: expected a results dir (e.g. results/default) or --latest', { flag: 'latest' });
     }
+    const out = parseReportOut(args.out);
     const dir = args.dir ?? latestResultsDir();
-    const r = await writeReport(dir, { out: args.out, svg: args.svg, png: args.png, allowMixed: args['allow-mixed'] });
+    const r = await writeReport(dir, { out, svg: args.svg, png: args.png, allowMixed: args['allow-mixed'] });
     for (const w of r.warnings) process.stderr.write(`initbench: warning: ${w}\n`);
     process.stdout.write(terminalSummary({ ...r, warnings: [] }));
     if (r.charts.length > 0) process.stdout.write(`charts: ${r.charts.length} files in ${dir}/charts\n`);

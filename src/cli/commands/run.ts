@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import { defaultJobsFor } from '../../backend/index.ts';
-import { MAX_TIMER_MS, backendFlag, jobsFlag, parseBackend, parseJobs, parseShard } from '../options.ts';
-import { loadSuite } from '../../suite/index.ts';
+import { MAX_TIMER_MS, assertWritableDir, backendFlag, jobsFlag, parseBackend, parseJobs, parseShard } from '../options.ts';
+import { loadSuite, type PlanProgress } from '../../suite/index.ts';
 import { resolveDataDir } from '../../data/spec.ts';
 import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
 import { shardSlice } from '../../run/shard.ts';
@@ -41,14 +41,27 @@ export function summaryLine(r: RunSuiteResult): string {
   );
 }
 
+/** Planning progress on stderr, at most every 2 s (small plans finish before the first line). */
+function planProgressPrinter(): (p: PlanProgress) => void {
+  let last = Date.now();
+  return (p) => {
+    if (Date.now() - last < 2000) return;
+    last = Date.now();
+    process.stderr.write(`planning: ${p.phase === 'points' ? `checked ${p.done} of ${p.total} points` : `built ${p.done} of ${p.total} runs`}\n`);
+  };
+}
+
 /** Shared by `run` and `bench`: parses flags, plans (exit 2 on bad input, nothing written), runs. */
 export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string }): Promise<RunSuiteResult> {
   const backend = parseBackend(args.backend);
-  const jobs = parseJobs(args.jobs) ?? defaultJobsFor(backend);
+  const requested = parseJobs(args.jobs) ?? defaultJobsFor(backend);
   const shard = parseShard(args.shard);
   const timeoutMs = parseTimeout(args.timeout);
-  const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force });
+  const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force, onProgress: planProgressPrinter() });
   const out = args.out ?? defaultResultsDir(loaded.plan.name, loaded.plan.quick);
+  assertWritableDir('out', out);
+  // a worker per run at most: more would start threads (each with its own tfjs) that never get work
+  const jobs = Math.max(1, Math.min(requested, shard !== null ? shardSlice(loaded.plan.runs, shard).length : loaded.plan.runs.length));
   const progress = process.stdout.isTTY === true ? 'bar' : 'lines';
   process.stdout.write(
     `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n} takes ${shardSlice(loaded.plan.runs, shard).length}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
@@ -71,7 +84,7 @@ export const runOptions = {
   resume: { type: 'boolean', default: true, describe: 'skip runs already recorded in DIR/runs.jsonl (--no-resume starts afresh)' },
   prune: { type: 'boolean', default: false, describe: 'remove from DIR/runs.jsonl the records of runs the (edited) suite no longer plans' },
   quick: { type: 'boolean', default: false, describe: 'a shrunk smoke run: ≤ 2 seeds, depth ≤ 10, width ≤ 16, ≤ 20 steps' },
-  force: { type: 'boolean', default: false, describe: 'allow absurd depths (≥ 10000)' },
+  force: { type: 'boolean', default: false, describe: 'allow absurd sizes (depth, width, input side or channels ≥ 10000) and plans of more than 100000 runs' },
   timeout: { type: 'string', describe: 'seconds one run may take; past it the run is stopped and recorded as failed (timeout)' },
   'data-dir': { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' },
 } as const;
