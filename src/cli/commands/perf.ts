@@ -45,7 +45,7 @@ export const perfCommand: CommandModule<object, PerfArgs> = {
       .option('sections', {
         type: 'string',
         default: PERF_SECTIONS.join(','),
-        describe: 'what to measure, comma-separated: backends (gate, kernels, train step per backend), commands (spawned CLI commands, ~3 min)',
+        describe: 'what to measure, comma-separated: backends (gate, kernels, train step per backend), commands (spawned CLI commands, a few minutes)',
       })
       .option('backends', {
         type: 'string',
