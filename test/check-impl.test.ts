@@ -121,6 +121,11 @@ describe('--impl bad input: InputError (exit 2) naming the file and the function
   it('an export that is not a function', () => expectInputError(fx('not-a-function.ts'), /not-a-function\.ts: export conv2d is a number; expected a function conv2d\(x, w, b, opts\)/));
   it('a function with the wrong signature', () => expectInputError(fx('wrong-signature.ts'), /wrong-signature\.ts: dense takes 5 parameters; initbench calls dense\(x, w, b\)/));
   it('malformed options', () => expectInputError(fx('bad-options.ts'), /bad-options\.ts: options\.layout: expected "NHWC" or "NCHW", got "NWHC"/));
+  it('a module that calls process.exit while loading: said at once with its exit code, not a 20 s load timeout', async () => {
+    const t0 = performance.now();
+    await expectInputError(fx('exits-on-load.ts'), /exits-on-load\.ts: cannot load the module: it exited with code 3 while loading \(process\.exit\?\)/);
+    expect(performance.now() - t0).toBeLessThan(19_000);
+  });
 });
 
 describe('conversions', () => {
@@ -160,5 +165,12 @@ describe('initbench check CLI', () => {
     expect(bad.stdout).toContain('hint: wrong stride offset');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing.ts: no such file');
+  });
+  it('--impl with a module that calls process.exit while loading exits 2 naming the file and its exit code', async () => {
+    const r = await cli('--impl', fx('exits-on-load.ts'));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `initbench: ${fx('exits-on-load.ts')}: cannot load the module: it exited with code 3 while loading (process.exit?); a module for --impl must only define and export its functions`,
+    );
   });
 });

@@ -46,6 +46,7 @@ export class ImplHost {
         clearTimeout(timer);
         w.off('message', onMsg);
         w.off('error', onErr);
+        w.off('exit', onExit);
         resolve(v);
       };
       const onMsg = (m: { type: string; exports?: Record<string, ExportInfo>; options?: unknown; error?: string }) => {
@@ -53,8 +54,14 @@ export class ImplHost {
         else if (m.type === 'load-error') done({ error: m.error! });
       };
       const onErr = (e: Error) => done({ error: `${e.name}: ${e.message}` });
+      // process.exit() in a worker ends only the worker: say so now rather than wait out the limit
+      const onExit = (code: number) => {
+        this.worker = null;
+        done({ error: `it exited with code ${code} while loading (process.exit?); a module for --impl must only define and export its functions` });
+      };
       w.on('message', onMsg);
       w.on('error', onErr);
+      w.on('exit', onExit);
       w.postMessage({ type: 'load' });
     });
   }
