@@ -32,6 +32,8 @@ describe.concurrent('perf: bad flags exit 2 with one line', () => {
     [['perf', '--jobs', '0'], /^initbench: --jobs: expected a whole number ≥ 1, got "0"$/],
     [['perf', '--jobs', '-1'], /^initbench: --jobs: expected a whole number ≥ 1, got "-1"$/],
     [['perf', '--jobs', 'abc'], /^initbench: --jobs: expected a whole number ≥ 1, got "abc"$/],
+    // a billion workers used to be started (and killed for memory): the maximum is 4 per core
+    [['perf', '--jobs', '1000000000'], /^initbench: --jobs: expected at most \d+ workers \(4 per core on \d+ cores; more add memory, not speed\), got "1000000000"$/],
     [['perf', '--backend', 'tpu'], /^initbench: --backends: expected a comma-separated list of node, node-gpu, wasm, cpu, got "tpu"$/],
   ];
   for (const [args, want] of cases) {
