@@ -1,13 +1,17 @@
 /**
  * `initbench report`: a results dir (runs.jsonl + manifest.json, plus samples.json and the check and
  * init-stats outputs beside it when present) → DIR/report.html, optionally DIR/charts/*.svg|png, and
- * results/index.html when several suites' results sit side by side.
+ * ROOT/index.html when several suites' results sit side by side in a results root initbench made
+ * (results/paths.ts says where each file is).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { CheckReport, DataSamples, InitAuditRow, Manifest, RunRecord } from '../core/types.ts';
-import { acquireLock, readResults, runsFile, splitByPlan, type DirLock } from '../results/index.ts';
+import {
+  REPORT_FILE, ROOT_MARKER, acquireLock, type DirLock, chartsDir, checkFile, indexFile, initStatsFile, isInitbenchRoot, readManifest, readResults, readRuns,
+  reportFile, resultsDirsIn, resultsRootOf, runsFile, samplesFile, splitByPlan, writeFileAtomic,
+} from '../results/index.ts';
 import { auditChart, auditPoints } from './charts/audit.ts';
 import { checkCells, checkChart } from './charts/check.ts';
 import { deadFractionChart, gradVarianceChart, postMomentChart, preVarianceChart } from './charts/layers.ts';
@@ -33,11 +37,11 @@ export interface ReportOptions {
   png?: boolean;
   /** read records from different suite hashes (see readResults) */
   allowMixed?: boolean;
-  /** `initbench check` output; default <DIR>/../check/check.json; null to skip */
+  /** `initbench check` output; default ROOT/check/check.json (ROOT = DIR/..); null to skip */
   checkFile?: string | null;
-  /** `initbench init-stats` output; default <DIR>/../init-stats/init-stats.json; null to skip */
+  /** `initbench init-stats` output; default ROOT/init-stats/init-stats.json; null to skip */
   initStatsFile?: string | null;
-  /** write <DIR>/../index.html when the parent holds several results dirs (default true) */
+  /** write ROOT/index.html when ROOT holds several results dirs and initbench made it (default true) */
   index?: boolean;
 }
 
@@ -55,7 +59,7 @@ export interface ReportResult {
   /** what could not be shown and why */
   missing: MissingSection[];
   warnings: string[];
-  /** results/index.html when written */
+  /** ROOT/index.html when written */
   index: string | null;
   bytes: number;
   ms: number;
@@ -123,20 +127,20 @@ export function buildSections(input: {
   if (images.length > 0) {
     charts.push({ name: 'samples', title: 'Data samples', note: 'What the nets are trained on: a few images of each class.', spec: samplesChart(images) });
   } else if (records.some((r) => r.spec.data !== null)) {
-    missing.push({ title: 'Data samples', why: `no ${path.join(input.dir, 'samples.json')}; \`initbench run\` writes it for suites with data` });
+    missing.push({ title: 'Data samples', why: `no ${samplesFile(input.dir)}; \`initbench run\` writes it for suites with data` });
   }
 
   const audit = input.audit === null ? [] : auditPoints(input.audit);
   if (audit.length > 0) {
     charts.push({ name: 'init-audit', title: 'Initializer audit', note: 'Measured weight variance over the nominal one, with its confidence interval, for our initializers and tfjs’s; red: deviates.', spec: auditChart(audit) });
   } else {
-    missing.push({ title: 'Initializer audit', why: 'no results/init-stats/init-stats.json; produce it with `npx initbench init-stats --all --json`' });
+    missing.push({ title: 'Initializer audit', why: `no ${initStatsFile(resultsRootOf(input.dir))}; produce it with \`npx initbench init-stats --all --json\`` });
   }
   const checks = input.check === null ? [] : checkCells(input.check.rows);
   if (checks.length > 0) {
     charts.push({ name: 'cross-check', title: 'Cross-check vs the float64 reference', note: 'Each op on each backend against the reference engine: the worst relative error over its cases, coloured by verdict.', spec: checkChart(checks) });
   } else {
-    missing.push({ title: 'Cross-check table', why: 'no results/check/check.json; produce it with `npx initbench check`' });
+    missing.push({ title: 'Cross-check table', why: `no ${checkFile(resultsRootOf(input.dir))}; produce it with \`npx initbench check\`` });
   }
   return { charts, missing };
 }
@@ -149,16 +153,6 @@ function checkFailuresHtml(check: CheckReport | null): string {
     .map((r) => `<tr><td>${escapeHtml(r.op)}</td><td>${escapeHtml(r.backend)}</td><td><code>${escapeHtml(r.case)}</code></td><td>${escapeHtml(r.verdict)}</td><td>${escapeHtml(r.detail ?? '')}</td></tr>`)
     .join('');
   return `<section id="check-failures"><h2>Cross-check failures (${bad.length})</h2><table class="grid"><tr><th>op</th><th>backend</th><th>case</th><th>verdict</th><th>detail</th></tr>${rows}</table></section>`;
-}
-
-/** DIR's lock for writing its report; held by another writer, an InputError that says how to look meanwhile. */
-function lockForReport(dir: string): DirLock {
-  try {
-    return acquireLock(dir, `initbench report ${dir}`);
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    throw new InputError(`${e.message}; to look at its results meanwhile, write the report elsewhere (--out FILE.html)`, e.where);
-  }
 }
 
 /** The dir's records of its suite's current plan; records the edited suite no longer plans are counted, not shown. */
@@ -174,6 +168,16 @@ async function currentRecords(dir: string, allowMixed: boolean) {
   return { manifest, records, warnings, stale };
 }
 
+/** DIR's lock for writing its report; held by another writer, an InputError that says how to look meanwhile. */
+function lockForReport(dir: string): DirLock {
+  try {
+    return acquireLock(dir, `initbench report ${dir}`);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(`${e.message}; to look at its results meanwhile, write the report elsewhere (--out FILE.html)`, e.where);
+  }
+}
+
 /** Writes the report of one results dir. Throws InputError when nothing can be rendered. */
 export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportResult> {
   const t0 = performance.now();
@@ -181,9 +185,9 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     throw new InputError(`${dir}: no such results dir (run \`initbench run SUITE\` first, or name a dir under results/)`, { file: dir });
   }
   const { manifest, records, warnings, stale } = await currentRecords(dir, opts.allowMixed === true);
-  const root = path.dirname(path.resolve(dir));
-  const checkFile = opts.checkFile === undefined ? path.join(root, 'check', 'check.json') : opts.checkFile;
-  const auditFile = opts.initStatsFile === undefined ? path.join(root, 'init-stats', 'init-stats.json') : opts.initStatsFile;
+  const root = resultsRootOf(dir);
+  const checkPath = opts.checkFile === undefined ? checkFile(root) : opts.checkFile;
+  const auditPath = opts.initStatsFile === undefined ? initStatsFile(root) : opts.initStatsFile;
   const warn = [...warnings];
   if (stale > 0) {
     warn.push(
@@ -191,38 +195,34 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
         `\`initbench run ${manifest.suite.file} --out ${dir} --prune\` removes them`,
     );
   }
-  const samples = readJsonIfPresent<DataSamples[]>(path.join(dir, 'samples.json'), 'data samples', warn);
-  const check = readJsonIfPresent<CheckReport>(checkFile, 'check report', warn);
-  const audit = readJsonIfPresent<InitAuditRow[]>(auditFile, 'init-stats rows', warn);
+  const samples = readJsonIfPresent<DataSamples[]>(samplesFile(dir), 'data samples', warn);
+  const check = readJsonIfPresent<CheckReport>(checkPath, 'check report', warn);
+  const audit = readJsonIfPresent<InitAuditRow[]>(auditPath, 'init-stats rows', warn);
   const { charts, missing } = buildSections({ records, samples: Array.isArray(samples) ? samples : null, check, audit: Array.isArray(audit) ? audit : null, dir });
   const h = headline(records);
   const html = renderPage({
     manifest, records, warnings: warn, sentences: h.sentences, claims: h.claims, charts, missing,
     extraHtml: checkFailuresHtml(check), generatedAt: new Date().toISOString(),
   });
-  const out = opts.out ?? path.join(dir, 'report.html');
+  const out = opts.out ?? reportFile(dir);
   const files: string[] = [];
   // writing into DIR (report.html, charts/) waits for no writer there: a run or merge holding DIR's lock stops it
   const intoDir = opts.svg === true || opts.png === true || !path.relative(path.resolve(dir), path.resolve(out)).startsWith('..');
   const lock = intoDir ? lockForReport(dir) : null;
   if (lock !== null && lock.tookOver !== null) warn.push(lock.tookOver);
   try {
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, html);
-    fs.renameSync(tmp, out);
+    writeFileAtomic(out, html);
     if (opts.svg === true || opts.png === true) {
       const { renderSvg, svgToPng } = await import('./render.ts');
-      const chartDir = path.join(dir, 'charts');
-      fs.mkdirSync(chartDir, { recursive: true });
+      const chartDir = chartsDir(dir);
       for (const c of charts) {
         const { svg } = await renderSvg(c.spec);
         if (opts.svg === true) {
-          fs.writeFileSync(path.join(chartDir, `${c.name}.svg`), svg);
+          writeFileAtomic(path.join(chartDir, `${c.name}.svg`), svg);
           files.push(path.join(chartDir, `${c.name}.svg`));
         }
         if (opts.png === true) {
-          fs.writeFileSync(path.join(chartDir, `${c.name}.png`), await svgToPng(svg));
+          writeFileAtomic(path.join(chartDir, `${c.name}.png`), await svgToPng(svg));
           files.push(path.join(chartDir, `${c.name}.png`));
         }
       }
@@ -230,7 +230,12 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   } finally {
     lock?.release();
   }
-  const index = opts.index === false ? null : writeIndexIfSeveral(root);
+  let index: string | null = null;
+  if (opts.index !== false) {
+    const written = writeIndex(root);
+    index = written.file;
+    warn.push(...written.notes);
+  }
   return {
     html: out, charts: files, sections: charts.map((c) => c.name), headline: h.sentences, rows: h.rows, missing,
     warnings: warn, index, bytes: Buffer.byteLength(html), ms: performance.now() - t0,
@@ -248,61 +253,68 @@ export function terminalSummary(r: Pick<ReportResult, 'rows' | 'html' | 'warning
   return formatSummary(r.rows, `${r.html} (${(r.ms / 1000).toFixed(1)} s)`, extra);
 }
 
-// ---------------------------------------------------------------- results/ index and --latest
+// ---------------------------------------------------------------- ROOT/index.html
 
 interface SuiteDir {
   dir: string;
   manifest: Manifest;
+  /** planned runs with a record */
   runs: number;
   mtime: number;
   hasReport: boolean;
 }
 
-function suiteDirs(root: string): SuiteDir[] {
-  if (!fs.existsSync(root)) return [];
+/** Marks the index as initbench's, so a rewrite never replaces an index.html someone else put there. */
+const INDEX_GENERATOR = '<meta name="generator" content="initbench">';
+
+/** The results dirs in ROOT for its index; a sibling dir that is not one is left out with a note. */
+function suiteDirs(root: string, notes: string[]): SuiteDir[] {
   const out: SuiteDir[] = [];
-  for (const e of fs.readdirSync(root, { withFileTypes: true })) {
-    if (!e.isDirectory()) continue;
-    const dir = path.join(root, e.name);
-    const mf = path.join(dir, 'manifest.json');
-    const runs = path.join(dir, 'runs.jsonl');
-    if (!fs.existsSync(mf) || !fs.existsSync(runs)) continue;
+  for (const dir of resultsDirsIn(root)) {
+    let manifest: Manifest;
     try {
-      const manifest = JSON.parse(fs.readFileSync(mf, 'utf8')) as Manifest;
-      const text = fs.readFileSync(runs, 'utf8');
-      const n = text.split('\n').filter((l) => l.trim() !== '').length;
-      out.push({ dir, manifest, runs: n, mtime: fs.statSync(runs).mtimeMs, hasReport: fs.existsSync(path.join(dir, 'report.html')) });
-    } catch {
-      // An unreadable manifest is not a suite dir for the index; `report DIR` names the problem.
+      manifest = readManifest(dir);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      notes.push(`${e.message}; not a results dir, left out of ${indexFile(root)}`);
+      continue;
     }
+    const planned = new Set(manifest.plan.map((r) => r.id));
+    const runs = new Set(readRuns(dir).records.map((r) => r.id).filter((id) => planned.has(id))).size;
+    out.push({ dir, manifest, runs, mtime: fs.statSync(runsFile(dir)).mtimeMs, hasReport: fs.existsSync(reportFile(dir)) });
   }
   return out;
 }
 
-/** The most recently written results dir under `root` (by its runs.jsonl), for `report --latest`. */
-export function latestResultsDir(root = 'results'): string {
-  const dirs = suiteDirs(root).filter((d) => d.runs > 0);
-  if (dirs.length === 0) {
-    throw new InputError(`${root}: no results dirs with runs (run \`npm run bench\` or \`initbench run SUITE\` first)`, { file: root });
+/**
+ * Writes ROOT/index.html linking each suite's report, when ROOT holds two or more results dirs, ROOT
+ * is a results root initbench made (its marker), and any index.html there is initbench's own.
+ * Otherwise writes nothing; `notes` say why, and which sibling dirs were left out.
+ */
+export function writeIndex(root: string): { file: string | null; notes: string[] } {
+  const notes: string[] = [];
+  const dirs = suiteDirs(root, notes).sort((a, b) => a.manifest.suite.name.localeCompare(b.manifest.suite.name));
+  if (dirs.length < 2) return { file: null, notes };
+  const file = indexFile(root);
+  if (!isInitbenchRoot(root)) {
+    notes.push(`${root}: not writing ${file}: initbench did not make ${root} (it has no ${ROOT_MARKER}; create that file to let it)`);
+    return { file: null, notes };
   }
-  return dirs.sort((a, b) => b.mtime - a.mtime)[0]!.dir;
-}
-
-/** Writes ROOT/index.html linking each suite's report, when ROOT holds two or more results dirs. */
-export function writeIndexIfSeveral(root: string): string | null {
-  const dirs = suiteDirs(root).sort((a, b) => a.manifest.suite.name.localeCompare(b.manifest.suite.name));
-  if (dirs.length < 2) return null;
+  if (fs.existsSync(file) && !fs.readFileSync(file, 'utf8').includes(INDEX_GENERATOR)) {
+    notes.push(`${file}: not written by initbench, so left as it is (remove it to get the index of ${root})`);
+    return { file: null, notes };
+  }
   const rows = dirs
     .map((d) => {
       const rel = path.relative(root, d.dir).split(path.sep).map(encodeURIComponent).join('/');
       const name = escapeHtml(d.manifest.suite.name);
-      const link = d.hasReport ? `<a href="${escapeHtml(rel)}/report.html">${name}</a>` : `${name} <small>(no report yet: <code>initbench report ${escapeHtml(d.dir)}</code>)</small>`;
+      const link = d.hasReport ? `<a href="${escapeHtml(rel)}/${REPORT_FILE}">${name}</a>` : `${name} <small>(no report yet: <code>initbench report ${escapeHtml(d.dir)}</code>)</small>`;
       const desc = suiteDescription(d.manifest) ?? '';
       return `<tr><td>${link}</td><td>${escapeHtml(desc)}</td><td>${d.runs} / ${d.manifest.plan.length}</td><td>${escapeHtml(d.manifest.environment.backend)}</td><td>${escapeHtml(new Date(d.mtime).toISOString().slice(0, 16).replace('T', ' '))}</td></tr>`;
     })
     .join('\n');
   const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>initbench results</title>
+<html lang="en"><head><meta charset="utf-8">${INDEX_GENERATOR}<title>initbench results</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px 10px;text-align:left;vertical-align:top}</style>
 </head><body><h1>initbench results</h1>
@@ -310,7 +322,6 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;pad
 ${rows}
 </table></body></html>
 `;
-  const file = path.join(root, 'index.html');
-  fs.writeFileSync(file, html);
-  return file;
+  writeFileAtomic(file, html);
+  return { file, notes };
 }
