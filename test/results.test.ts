@@ -33,7 +33,7 @@ function spec(id: string): RunSpec {
 }
 
 function rec(id: string, hash = 'h1', status: 'ok' | 'failed' = 'ok'): RunRecord {
-  const base = { id, suiteHash: hash, spec: spec(id), backend: 'cpu' as const, startedAt: '2026-01-01T00:00:00.000Z', wallMs: 5 };
+  const base = { formatVersion: 1 as const, id, suiteHash: hash, spec: spec(id), backend: 'cpu' as const, startedAt: '2026-01-01T00:00:00.000Z', wallMs: 5 };
   return status === 'ok'
     ? { ...base, status: 'ok', probe: null, train: null }
     : { ...base, status: 'failed', probe: null, train: null, error: { message: 'boom', stack: null, kind: 'exception' } };

@@ -34,7 +34,7 @@ function fakeExecutor(hash: string, fail: (s: RunSpec) => boolean = () => false,
     calls.push(spec.id);
     if (fail(spec)) return { ok: false, error: { message: `boom ${spec.id}`, stack: null, kind: 'worker-crash' } };
     const rec: RunRecord = {
-      id: spec.id, suiteHash: hash, spec, backend: 'cpu', startedAt: new Date().toISOString(), wallMs: 1,
+      formatVersion: 1, id: spec.id, suiteHash: hash, spec, backend: 'cpu', startedAt: new Date().toISOString(), wallMs: 1,
       status: 'ok', probe: null, train: null,
     };
     return { ok: true, value: rec };

@@ -19,7 +19,7 @@ export interface ExecuteOptions {
 export async function executeRun(spec: RunSpec, backend: { name: BackendName }, opts: ExecuteOptions): Promise<RunRecord> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
-  const base = { id: spec.id, suiteHash: opts.suiteHash, spec, backend: backend.name, startedAt };
+  const base = { formatVersion: 1 as const, id: spec.id, suiteHash: opts.suiteHash, spec, backend: backend.name, startedAt };
   let data: Dataset | null = null;
   let batch: tf.Tensor4D | null = null;
   let built: RunModel | null = null;

@@ -85,7 +85,7 @@ export function failedRecord(
 ): RunRecord {
   // an input error inside one run fails that run like any exception; only the start-up ping's stops the suite
   const error: ErrorInfo = failure.kind === 'input' ? { message: failure.message, stack: failure.stack, kind: 'exception' } : failure;
-  return { id: spec.id, suiteHash, spec, backend, startedAt, wallMs, status: 'failed', probe: null, train: null, error };
+  return { formatVersion: 1, id: spec.id, suiteHash, spec, backend, startedAt, wallMs, status: 'failed', probe: null, train: null, error };
 }
 
 /**
