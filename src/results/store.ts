@@ -14,8 +14,6 @@ import type { DataSamples, Manifest, RunRecord } from '../core/types.ts';
 import { parseRuns } from './read.ts';
 import { manifestFile, resultsRootOf, rootMarker, runsFile, samplesFile } from './paths.ts';
 
-export { RUNS_FILE, MANIFEST_FILE, SAMPLES_FILE } from './paths.ts';
-
 /** The fs calls the writers make; tests pass one that writes short or fails (the default is node:fs). */
 export interface FileIo {
   openSync(file: string, flags: string): number;
