@@ -60,8 +60,11 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, io: Fil
     fd = null;
     io.renameSync(tmp, file);
   } catch (e) {
-    if (fd !== null) io.closeSync(fd);
-    io.rmSync(tmp, { force: true });
+    try {
+      if (fd !== null) io.closeSync(fd);
+    } finally {
+      io.rmSync(tmp, { force: true });
+    }
     throw diskFull(e, file, buf.length);
   }
 }
