@@ -82,7 +82,6 @@ export const QUICK = {
   testSize: 256,
 } as const;
 
-
 /** Built-in defaults, under the suite's `defaults`. `head` and `classes` follow train/data when unset. */
 export const BUILTIN_DEFAULTS = {
   init: 'he-normal',
@@ -365,7 +364,7 @@ function shrink(c: Coords): Coords {
  * At most how many runs a suite plans, from its axis sizes alone (exclude can only drop some):
  * (∏ axis lengths + includes) × seeds. Throws InputError past MAX_PLANNED_RUNS unless forced.
  */
-export function assertPlanSize(suite: SuiteSpec, seeds: number, opts: PlanOptions): void {
+function assertPlanSize(suite: SuiteSpec, seeds: number, opts: PlanOptions): void {
   const axes = Object.entries(suite.matrix).filter(([, vs]) => vs !== undefined) as [AxisName, unknown[]][];
   const points = axes.reduce((n, [, vs]) => n * vs.length, 1);
   const include = suite.include?.length ?? 0;
