@@ -149,6 +149,12 @@ function mountTmpfs(): { dir: string; skip: null } | { dir: null; skip: string }
 
 const small = mountTmpfs();
 if (small.skip !== null) console.warn(`results-write: skipping the tmpfs tests: ${small.skip}`);
+// at file level: the mount happens when the file loads, even when -t filters the tmpfs tests out
+afterAll(() => {
+  if (small.dir === null) return;
+  spawnSync('umount', [small.dir]);
+  fs.rmSync(small.dir, { recursive: true, force: true });
+});
 
 /** Fills the tmpfs with a filler file until at most `free` bytes are left. */
 function leaveFree(free: number): void {
@@ -178,10 +184,6 @@ describe.skipIf(small.skip !== null)(`a real 256 KiB tmpfs${small.skip !== null 
     const r = cli(['run', SUITE, '--out', done, '--jobs', '2', '--backend', 'wasm']);
     expect(r.code, r.stderr).toBe(0);
   }, 180_000);
-  afterAll(() => {
-    spawnSync('umount', [small.dir!]);
-    fs.rmSync(small.dir!, { recursive: true, force: true });
-  });
 
   it('merge into a merged dir with ~40 KB free: exit 1, one line naming runs.jsonl, the old files intact, no .tmp', () => {
     const out = path.join(small.dir!, 'merged');
