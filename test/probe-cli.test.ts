@@ -29,8 +29,8 @@ const base = {
 };
 
 describe('initbench probe flags', () => {
-  it('defaults parse to a plain depth-30 width-64 net on 32×32×3, 3 seeds with distinct non-zero seeds', () => {
-    const o = parseProbeArgs(base);
+  it('defaults parse to a plain depth-30 width-64 net on 32×32×3, 3 seeds with distinct non-zero seeds', async () => {
+    const o = await parseProbeArgs(base);
     expect(o.arch).toMatchObject({ kind: 'plain', depth: 30, width: 64, kernel: 3, padding: 'same', bias: false, head: 'none' });
     expect(o.input).toEqual({ height: 32, width: 32, channels: 3 });
     const seeds = [0, 1, 2].map((r) => probeRunSpec(o, r).seed);
@@ -38,8 +38,8 @@ describe('initbench probe flags', () => {
     expect(seeds.every((s) => s > 0)).toBe(true);
   });
 
-  it('no flags but the seed: the suite defaults (depth 10, width 64), with the ids and seeds `run` plans for the same point', () => {
-    const o = parseProbeArgs({ seeds: '2', seed: '7', backend: 'auto', json: false });
+  it('no flags but the seed: the suite defaults (depth 10, width 64), with the ids and seeds `run` plans for the same point', async () => {
+    const o = await parseProbeArgs({ seeds: '2', seed: '7', backend: 'auto', json: false });
     expect(o.arch).toMatchObject({ kind: 'plain', depth: 10, width: 64, kernel: 3, head: 'none' });
     const suite = { name: 'probe', description: 'initbench probe', seed: 7, seeds: 2, matrix: { init: ['he-normal'] } };
     const planned = planSuiteText(JSON.stringify(suite), 'same-point.json').plan.runs;
@@ -65,9 +65,9 @@ describe('initbench probe flags', () => {
     ['seed 0', { seed: '0' }, /--seed: expected a whole number in \[1, 2147483647\]/],
   ];
   for (const [name, over, msg] of bad) {
-    it(`${name} → InputError`, () => {
-      expect(() => parseProbeArgs({ ...base, ...over } as typeof base)).toThrow(InputError);
-      expect(() => parseProbeArgs({ ...base, ...over } as typeof base)).toThrow(msg);
+    it(`${name} → InputError`, async () => {
+      await expect(parseProbeArgs({ ...base, ...over } as typeof base)).rejects.toThrow(InputError);
+      await expect(parseProbeArgs({ ...base, ...over } as typeof base)).rejects.toThrow(msg);
     });
   }
 

@@ -1,26 +1,24 @@
 /**
  * Choosing and readying a tfjs backend: tfjs-node where it loads, else WASM (with our kernels),
  * else the pure-JS cpu backend. An explicit choice that cannot load is an error, never a fallback.
+ * What needs no tfjs (names, auto order, installed packages, default --jobs) lives in choices.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import type { BackendChoice, BackendName } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
+import { AUTO_ORDER, BACKEND_NAMES, HOW_TO, PACKAGE, cores, defaultJobsFor, installedVersion } from './choices.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node', 'node-gpu', 'wasm', 'cpu'];
+export { AUTO_ORDER, BACKEND_CHOICES, cores, defaultJobsFor, isMultiThreaded, likelyAutoPick } from './choices.ts';
 
-/** What `--backend auto` tries, in this order: the first that loads is used. */
-export const AUTO_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
-
-const PACKAGE: Record<BackendName, string> = {
-  node: '@tensorflow/tfjs-node',
-  'node-gpu': '@tensorflow/tfjs-node-gpu',
-  wasm: '@tensorflow/tfjs-backend-wasm',
-  cpu: '@tensorflow/tfjs-backend-cpu',
-};
+// tfjs-core's warn() and log() print only outside PROD (in 4.22 PROD gates nothing else). Without it
+// the cpu backend's first tensor prints a banner urging tfjs-node, into the middle of our output; the
+// backend we use and why is ours to say (ReadyBackend.reason, `initbench backends`).
+tf.env().set('PROD', true);
+// libtensorflow (tfjs-node) logs its CPU-feature and oneDNN notes at level 0-1 unless told otherwise.
+process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
 
 const require = createRequire(import.meta.url);
 
@@ -40,13 +38,6 @@ export interface BackendOptions {
   /** WASM threads; 1 by default: we parallelise with one worker per core instead. */
   threads?: number;
 }
-
-const HOW_TO: Record<BackendName, string> = {
-  node: 'install it with `npm install @tensorflow/tfjs-node` (its install step downloads libtensorflow, so it needs network access)',
-  'node-gpu': 'install `@tensorflow/tfjs-node-gpu` on a Linux machine with CUDA 11.2 and cuDNN 8.1',
-  wasm: 'reinstall dependencies with `npm ci` (@tensorflow/tfjs-backend-wasm ships its .wasm files)',
-  cpu: 'reinstall dependencies with `npm ci`',
-};
 
 let current: ReadyBackend | null = null;
 /** our kernels, once the wasm backend has been loaded in this process */
@@ -97,36 +88,6 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<string
       return (await tf.setBackend('cpu')) ? null : 'tf.setBackend("cpu") returned false';
     }
   }
-}
-
-export function cores(): number {
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-}
-
-/** Whether the backend spreads one op over all cores itself (libtensorflow's intra-op pool). */
-export function isMultiThreaded(name: BackendName): boolean {
-  return name === 'node' || name === 'node-gpu';
-}
-
-/**
- * What auto will pick, judged without loading anything (so the main thread need not load tfjs): the
- * first of AUTO_ORDER whose package is installed.
- */
-export function likelyAutoPick(): BackendName {
-  const installed = (name: BackendName): boolean => {
-    try {
-      require.resolve(PACKAGE[name]);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return AUTO_ORDER.find(installed) ?? 'cpu';
-}
-
-/** Default --jobs: one single-threaded worker per core, or 1 where the backend uses every core itself. */
-export function defaultJobsFor(choice: BackendChoice): number {
-  return isMultiThreaded(choice === 'auto' ? likelyAutoPick() : choice) ? 1 : cores();
 }
 
 /** Threads one op may use on this backend: WASM as configured, cpu 1, libtensorflow all cores. */
@@ -186,16 +147,10 @@ export interface BackendProbe {
 /** Whether each backend's package can be loaded, without activating it. */
 export async function listBackends(): Promise<BackendProbe[]> {
   const out: BackendProbe[] = [];
-  for (const name of ['node', 'node-gpu', 'wasm', 'cpu'] as const) {
-    const pkg = PACKAGE[name];
-    let version: string | null = null;
-    let error: string | null = null;
-    try {
-      version = (require(`${pkg}/package.json`) as { version: string }).version;
-      if (name === 'node' || name === 'node-gpu') error = await loadNode(pkg as '@tensorflow/tfjs-node');
-    } catch (e) {
-      error = (e as Error).message.split('\n')[0] ?? 'cannot load';
-    }
+  for (const name of BACKEND_NAMES) {
+    const version = installedVersion(name);
+    const error =
+      version === null ? `${PACKAGE[name]} is not installed` : name === 'node' || name === 'node-gpu' ? await loadNode(PACKAGE[name] as '@tensorflow/tfjs-node') : null;
     out.push({ name, loads: error === null, version, error, howTo: HOW_TO[name] });
   }
   return out;

@@ -1,4 +1,4 @@
-/** The check table for a terminal: op / case / backend / max abs / max rel / verdict, details under failures. */
+/** The check tables for a terminal: every row (op / case / backend / max abs / max rel / verdict, details under failures), or the summary per op family and backend. */
 import type { CheckRow } from '../core/types.ts';
 import { fmt } from './compare.ts';
 
@@ -26,16 +26,62 @@ export function formatTable(rows: readonly CheckRow[], opts: { onlyProblems?: bo
   return out.join('\n') + '\n';
 }
 
-/** Largest max-abs / max-rel per backend and op family (conv2d, dense, relu, …, model.*). */
-export function maxErrors(rows: readonly CheckRow[]): Record<string, Record<string, { maxAbs: number; maxRel: number }>> {
-  const out: Record<string, Record<string, { maxAbs: number; maxRel: number }>> = {};
+/** An op's family: 'conv2d' for conv2d.grad.w, 'model.plain12' for every stage of that model case. */
+export function familyOf(op: string): string {
+  const parts = op.split('.');
+  return parts[0] === 'model' ? parts.slice(0, 2).join('.') : parts[0]!;
+}
+
+/** err / tol, the share of the tolerance an error uses (a zero tolerance is used up by any error). */
+function share(err: number, tol: number): number {
+  return tol > 0 ? err / tol : err > 0 ? Infinity : 0;
+}
+
+interface Worst {
+  err: number;
+  tol: number;
+}
+
+export interface SummaryRow {
+  family: string;
+  backend: string;
+  cases: number;
+  failed: number;
+  skipped: number;
+  /** over the family's compared cases, the max abs error that used most of its case's atol, and that atol */
+  abs: Worst | null;
+  /** likewise max rel against rtol */
+  rel: Worst | null;
+}
+
+/** Per op family and backend, in the order the rows came: case counts and the worst error against tolerance. */
+export function summarize(rows: readonly CheckRow[]): SummaryRow[] {
+  const out = new Map<string, SummaryRow>();
   for (const r of rows) {
-    if (r.maxAbs === null || r.maxRel === null || !Number.isFinite(r.maxAbs)) continue;
-    const family = r.op.startsWith('model.') ? r.op.split('.').slice(0, 3).join('.') : r.op.split('.')[0]!;
-    const b = (out[r.backend] ??= {});
-    const cur = (b[family] ??= { maxAbs: 0, maxRel: 0 });
-    cur.maxAbs = Math.max(cur.maxAbs, r.maxAbs);
-    cur.maxRel = Math.max(cur.maxRel, r.maxRel);
+    const key = `${familyOf(r.op)}\u0000${r.backend}`;
+    let s = out.get(key);
+    if (s === undefined) {
+      s = { family: familyOf(r.op), backend: r.backend, cases: 0, failed: 0, skipped: 0, abs: null, rel: null };
+      out.set(key, s);
+    }
+    s.cases++;
+    if (r.verdict === 'skip') s.skipped++;
+    else if (r.verdict !== 'pass') s.failed++;
+    if (r.maxAbs !== null && (s.abs === null || share(r.maxAbs, r.atol) > share(s.abs.err, s.abs.tol))) s.abs = { err: r.maxAbs, tol: r.atol };
+    if (r.maxRel !== null && (s.rel === null || share(r.maxRel, r.rtol) > share(s.rel.err, s.rel.tol))) s.rel = { err: r.maxRel, tol: r.rtol };
   }
-  return out;
+  return [...out.values()];
+}
+
+const e1 = (v: number): string => (Number.isFinite(v) ? v.toExponential(1) : String(v));
+
+/** The summary as a table: one line per op family and backend. */
+export function formatSummary(rows: readonly CheckRow[]): string {
+  const head = ['family', 'backend', 'cases', 'failed', 'skipped', 'max abs (atol)', 'max rel (rtol)'];
+  const worst = (w: Worst | null): string => (w === null ? '-' : `${e1(w.err)} (${e1(w.tol)})`);
+  const cells = summarize(rows).map((s) => [s.family, s.backend, String(s.cases), String(s.failed), String(s.skipped), worst(s.abs), worst(s.rel)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  // names left, numbers right
+  const line = (c: string[]): string => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n') + '\n';
 }

@@ -4,14 +4,18 @@
  */
 import yargs, { type CommandModule } from 'yargs';
 import { DiskFullError, InputError } from '../core/errors.ts';
+import { noteMissingTfjsNodeOnce } from '../backend/notice.ts';
 import { COMMANDS } from './commands/index.ts';
 
 export async function main(argv: string[]): Promise<void> {
-  // `initbench … | head` closes our stdout early: that is the reader's choice, not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  // `initbench … | head` (or `2>&1 | head`) closes our stdout or stderr early: that is the reader's
+  // choice, not an error. Stop quietly, exit 0, whatever was still to be written.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
   let exitCode = 0;
   const cli = yargs(argv)
     .scriptName('initbench')
@@ -37,6 +41,10 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
   }, true);
+  // the first command that lets auto pick, on a terminal, says once if tfjs-node is missing
+  cli.middleware((args) => {
+    if (args['backend'] === 'auto') noteMissingTfjsNodeOnce();
+  });
   for (const c of COMMANDS) cli.command(c as CommandModule);
   try {
     await cli.parseAsync();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, inputError, unknownNameMessage } from '../core/errors.ts';
 import type { ActivationName, ActivationSpec, BackendChoice, Shard } from '../core/types.ts';
-import { BACKEND_CHOICES, cores } from '../backend/index.ts';
+import { BACKEND_CHOICES, cores } from '../backend/choices.ts';
 import { ACTIVATION_NAMES } from '../init/index.ts';
 
 export function parseBackend(v: unknown): BackendChoice {

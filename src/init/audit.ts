@@ -20,7 +20,7 @@ import { INITIALIZER_NAMES, drawnDistribution, nominalMoments, orthogonalGain } 
 import { normalizeInitSpec } from './spec.ts';
 import { createInitializer } from './tfjs.ts';
 import { orthogonalityError } from './draw.ts';
-import { sizeOf } from './fans.ts';
+import { AUDIT_SHAPE, sizeOf } from './fans.ts';
 
 const CI_LEVEL = 0.999;
 /** Entries pooled per initializer by default (K = ⌈this / size⌉ draws). */
@@ -70,9 +70,6 @@ function assertQrWork(spec: InitSpec, shape: number[], K: number): void {
     );
   }
 }
-
-/** The weight `init-stats` audits by default: a 3×3 conv, 64 → 64 channels. */
-export const AUDIT_SHAPE: readonly number[] = [3, 3, 64, 64];
 
 interface AuditOptions {
   /** independent draws of the whole shape; default ⌈200 000 / size⌉ (1 for tfjs:orthogonal, whose tf-op QR is slow) */

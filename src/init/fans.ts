@@ -10,6 +10,10 @@
  *   rank 0 []:                   fan_in = fan_out = 1
  * tfjs-layers itself uses √size for rank 1 — irrelevant for kernels, which are rank ≥ 2.
  */
+
+/** The weight `init-stats` audits by default (tfjs-free, for the CLI's --help): a 3×3 conv, 64 → 64 channels. */
+export const AUDIT_SHAPE: readonly number[] = [3, 3, 64, 64];
+
 export function fans(shape: number[]): { fanIn: number; fanOut: number } {
   if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
   if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };

@@ -14,5 +14,5 @@ export {
 } from './registry.ts';
 export { ACTIVATION_NAMES, normalizeInitSpec, resolveInitName } from './spec.ts';
 export { TRUNCATED_VARIANCE_FACTOR, fixupVarianceFactor } from './moments.ts';
-export { fans } from './fans.ts';
+export { AUDIT_SHAPE, fans } from './fans.ts';
 export { SEED_FOR_ZERO, orthogonalityError } from './draw.ts';

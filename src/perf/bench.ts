@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AUTO_ORDER, defaultJobsFor, readyBackend, type ReadyBackend } from '../backend/index.ts';
+import { defaultJobsFor, readyBackend, type ReadyBackend } from '../backend/index.ts';
 import { setBackpropInputChoice } from '../backend/wasm-kernels.ts';
 import type { BackendName, CheckRow } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
@@ -19,12 +19,9 @@ import { loadSample, machineInfo, type LoadSample, type MachineInfo } from './ma
 import { gflops, timeReps, type Timing } from './timing.ts';
 import { perfTask } from './tasks.ts';
 import type { TrainTiming } from './train.ts';
+import type { PerfSection } from './sections.ts';
 
-/** By default, every backend auto may pick. */
-export const PERF_BACKENDS: readonly BackendName[] = AUTO_ORDER;
-
-export const PERF_SECTIONS = ['backends', 'commands'] as const;
-export type PerfSection = (typeof PERF_SECTIONS)[number];
+export { PERF_BACKENDS, PERF_SECTIONS, type PerfSection } from './sections.ts';
 
 export interface PerfOptions {
   sections: PerfSection[];

@@ -4,11 +4,13 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { InputError } from '../core/errors.ts';
-import { BUILTIN_DEFAULTS, planSuite, type Plan, type PlanOptions } from './plan.ts';
+import { BUILTIN_DEFAULTS } from './defaults.ts';
+import { planSuite, type Plan, type PlanOptions } from './plan.ts';
 import { type SuitePoint, type SuiteSpec } from './schema.ts';
 import { decodeUtf8, parseJsonText, validateSuiteValue } from './validate.ts';
 
-export { planSuite, runLabel, canonicalJson, runId, ABSURD_DEPTH, ABSURD_WIDTH, ABSURD_INPUT, MAX_PLANNED_RUNS, QUICK, BUILTIN_DEFAULTS, type Plan, type PlanOptions, type PlanProgress } from './plan.ts';
+export { planSuite, runLabel, canonicalJson, runId, QUICK, type Plan, type PlanOptions, type PlanProgress } from './plan.ts';
+export { ABSURD_DEPTH, ABSURD_WIDTH, ABSURD_INPUT, MAX_PLANNED_RUNS, BUILTIN_DEFAULTS } from './defaults.ts';
 export { suiteJsonSchema, suiteJsonSchemaText, SuiteSchema, ACTIVATION_NAMES, ARCH_KINDS, type SuiteSpec, type SuitePoint } from './schema.ts';
 export { validateSuiteValue, parseJsonText, decodeUtf8, displayPath } from './validate.ts';
 

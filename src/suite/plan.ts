@@ -27,20 +27,12 @@ import { DEFAULT_ACTIVATION_ALPHA } from '../theory/index.ts';
 import { validateArch } from '../arch/index.ts';
 import { AXIS_NAMES, type AxisName, type SuitePoint, type SuiteSpec } from './schema.ts';
 import { canonicalJson } from '../core/canonical.ts';
+import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, BUILTIN_DEFAULTS, MAX_PLANNED_RUNS } from './defaults.ts';
 
 export { canonicalJson };
+// defined in defaults.ts, which the CLI loads without TypeBox; still importable from here
+export { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, BUILTIN_DEFAULTS, MAX_PLANNED_RUNS };
 
-/** Depths at or above this need --force: a typo (10000 for 100) should not start a week-long run. */
-export const ABSURD_DEPTH = 10_000;
-/** Widths (channels) at or above this need --force: 10⁹ channels is a typo that would fail only at run time. */
-export const ABSURD_WIDTH = 10_000;
-/** Input sides and channels at or above this need --force (a 10⁴×10⁴ image is 10⁸ pixels per example). */
-export const ABSURD_INPUT = 10_000;
-/**
- * Plans of more runs than this need --force. The count is taken from the axis sizes before anything is
- * expanded, so a 100×100 matrix × 10 000 seeds is refused at once rather than after minutes and gigabytes.
- */
-export const MAX_PLANNED_RUNS = 100_000;
 /** Planning reports progress every this many points or runs (a few a second; the CLI prints every 2 s). */
 export const PLAN_PROGRESS_EVERY = 1000;
 
@@ -82,22 +74,6 @@ export const QUICK = {
   testSize: 256,
 } as const;
 
-/** Built-in defaults, under the suite's `defaults`. `head` and `classes` follow train/data when unset. */
-export const BUILTIN_DEFAULTS = {
-  init: 'he-normal',
-  activation: 'relu',
-  arch: 'plain',
-  depth: 10,
-  width: 64,
-  kernel: 3,
-  padding: 'same',
-  bias: false,
-  downsample: { at: [], mode: 'stride' },
-  input: { height: 32, width: 32, channels: 3 },
-  probe: { batch: 32, source: 'gaussian', inputStd: 1, atSteps: [] },
-  data: null,
-  train: null,
-} as const satisfies SuitePoint;
 
 export const DATA_DEFAULTS = {
   synthetic: { difficulty: 0.5, classes: 10, trainSize: 4096, testSize: 1024 },

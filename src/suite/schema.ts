@@ -7,12 +7,13 @@
  *   `nameKind`  for a string enum: what the names are (`unknown activation "rleu" (did you mean…)`)
  */
 import { Type, type Static, type TArray, type TSchema } from '@sinclair/typebox';
-import type { ArchKind, DownsampleMode } from '../core/types.ts';
+import type { DownsampleMode } from '../core/types.ts';
 import { ACTIVATION_NAMES } from '../init/index.ts';
+import { ARCH_KINDS } from './defaults.ts';
 
 // the one list of activations (src/init's), so a new one is accepted in suites too
 export { ACTIVATION_NAMES };
-export const ARCH_KINDS = ['plain', 'batchnorm', 'residual', 'residual-bn'] as const satisfies readonly ArchKind[];
+export { ARCH_KINDS };
 export const DOWNSAMPLE_MODES = ['stride', 'maxpool', 'avgpool'] as const satisfies readonly DownsampleMode[];
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export const FAN_MODES = ['fan_in', 'fan_out', 'fan_avg'] as const;

@@ -5,6 +5,9 @@
 export type Layout = 'NHWC' | 'NCHW';
 export type ArrayStyle = 'nested' | 'typed';
 
+/** ms one call of the user's function may take before it counts as hung (--timeout overrides). */
+export const DEFAULT_IMPL_TIMEOUT_MS = 5000;
+
 export interface ImplOptions {
   layout: Layout;
   arrays: ArrayStyle;

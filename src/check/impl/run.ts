@@ -13,7 +13,7 @@ import { readyBackend } from '../../backend/index.ts';
 import { type OpCase, ALL_CASES, caseInputs, referenceOutputs, tfjsTolerance } from '../cases.ts';
 import { type Comparison, compare, fmt, unravel } from '../compare.ts';
 import { type Output, tfjsForward, tfjsGrads, tfjsGradUnsupported } from '../tfjs-ops.ts';
-import { ACTIVATION_EXPORTS, IMPL_FUNCTIONS, IMPL_FUNCTION_NAMES, type ImplFunctionName, type ImplOptions, type Layout } from './contract.ts';
+import { ACTIVATION_EXPORTS, DEFAULT_IMPL_TIMEOUT_MS, IMPL_FUNCTIONS, IMPL_FUNCTION_NAMES, type ImplFunctionName, type ImplOptions, type Layout } from './contract.ts';
 import { type Role, fromUserLayout, fromUserValue, toUserArg, toUserLayout } from './convert.ts';
 import { ImplHost, type Loaded } from './host.ts';
 import { hintFor } from './hints.ts';
@@ -36,8 +36,6 @@ export interface ImplCheckResult {
   /** the first failing case in words, with a hint when one applies; null when all passed */
   firstFailure: string | null;
 }
-
-export const DEFAULT_IMPL_TIMEOUT_MS = 5000;
 
 /** The user-side functions of a case: forward and backward export names. */
 function exportsOf(c: OpCase): [ImplFunctionName, ImplFunctionName] | null {

@@ -1,11 +1,11 @@
 import type { CommandModule } from 'yargs';
-import { inspectBackends } from '../../backend/index.ts';
 
 export const backendsCommand: CommandModule<object, { json: boolean }> = {
   command: 'backends',
   describe: 'list tfjs backends: whether each loads, its version, threads, the kernels we register, and what auto picks',
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
   handler: async (args) => {
+    const { inspectBackends } = await import('../../backend/index.ts');
     const report = await inspectBackends();
     if (args.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -2,10 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { backendFlag, jobsFlag } from '../options.ts';
 import { runFromArgs } from './run.ts';
-import { readyBackend } from '../../backend/index.ts';
-import { auditAll } from '../../init/audit.ts';
-import { checkFile, initStatsFile, resultsRootOf, writeFileAtomic } from '../../results/index.ts';
-import { checkAndWrite } from '../../check/index.ts';
+import { checkFile, initStatsFile, resultsRootOf } from '../../results/paths.ts';
 
 /** The shipped default suite, wherever initbench is run from. */
 export const DEFAULT_SUITE = fileURLToPath(new URL('../../../suites/default.json', import.meta.url));
@@ -43,6 +40,11 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
     let checkFailed = 0;
     if (args.audit) {
       const t1 = Date.now();
+      // tfjs (backend, audit, check) loads here, not at start-up
+      const { readyBackend } = await import('../../backend/index.ts');
+      const { auditAll } = await import('../../init/audit.ts');
+      const { checkAndWrite } = await import('../../check/index.ts');
+      const { writeFileAtomic } = await import('../../results/index.ts');
       await readyBackend('auto');
       const audit = auditAll();
       writeFileAtomic(initStatsFile(root), JSON.stringify(audit.rows, null, 2) + '\n');

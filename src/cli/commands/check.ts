@@ -2,12 +2,15 @@ import type { CommandModule } from 'yargs';
 import type { BackendName, CheckRow } from '../../core/types.ts';
 import { inputError } from '../../core/errors.ts';
 import { MAX_TIMER_MS } from '../options.ts';
-import { ALL_BACKENDS, DEFAULT_IMPL_TIMEOUT_MS, checkAndWrite, counts, formatTable, implCheckAndWrite, maxErrors, type Layout } from '../../check/index.ts';
-import { checkFile } from '../../results/index.ts';
+import { BACKEND_NAMES } from '../../backend/choices.ts';
+import { DEFAULT_IMPL_TIMEOUT_MS, type Layout } from '../../check/impl/contract.ts';
+import { counts, formatSummary, formatTable } from '../../check/table.ts';
+import { checkFile } from '../../results/paths.ts';
 
 interface CheckArgs {
   backend: string;
   json: boolean;
+  verbose: boolean;
   out?: string;
   impl?: string;
   layout?: string;
@@ -22,8 +25,8 @@ function parseCheckBackends(v: string): BackendName[] | 'all' {
   if (v === 'all' || v === 'auto') return 'all';
   const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const n of names) {
-    if (!(ALL_BACKENDS as readonly string[]).includes(n) && n !== 'node-gpu') {
-      throw inputError({ flag: 'backend', expected: `all or a comma list of ${ALL_BACKENDS.join(', ')}, node-gpu`, got: n });
+    if (!(BACKEND_NAMES as readonly string[]).includes(n)) {
+      throw inputError({ flag: 'backend', expected: `all or a comma list of ${BACKEND_NAMES.join(', ')}`, got: n });
     }
   }
   if (names.length === 0) throw inputError({ flag: 'backend', expected: 'a backend name', got: v });
@@ -56,23 +59,32 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   builder: (y) =>
     y
       .option('backend', { type: 'string', default: 'all', describe: 'all (every backend that loads) or a comma list: cpu,wasm,node' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the CheckReport as JSON instead of the table' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the CheckReport as JSON instead of the tables' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'print every case, not only the summary per op family and backend and the failures' })
       .option('out', { type: 'string', describe: `write the CheckReport here (default ${DEFAULT_CHECK_OUT}; --impl: only when given)` })
       .option('impl', { type: 'string', describe: 'check your own module (.ts or .js) exporting conv2d, conv2dBackward, relu, … (see README)' })
       .option('layout', { type: 'string', describe: '--impl: NHWC (default) or NCHW, overriding the module\'s options.layout' })
       .option('timeout', { type: 'string', describe: `--impl: ms per call before it counts as hung (default ${DEFAULT_IMPL_TIMEOUT_MS})` }) as never,
   handler: async (args) => {
     const t0 = performance.now();
+    // the summary and the failures in full; --verbose: every case
+    const tables = (rows: CheckRow[]): string => {
+      if (args.verbose) return formatTable(rows);
+      const bad = rows.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
+      return formatSummary(rows) + (bad.length > 0 ? `\nfailures:\n${formatTable(bad)}` : '');
+    };
     if (args.impl !== undefined) {
       const layout = parseLayout(args.layout);
       const timeoutMs = parseImplTimeout(args.timeout);
+      // tfjs and the reference load only now that the flags are good
+      const { implCheckAndWrite } = await import('../../check/index.ts');
       const { result: r, report } = await implCheckAndWrite({ file: args.impl, layout, timeoutMs, ...(args.out !== undefined ? { out: args.out } : {}) });
       const c = counts(r.rows);
       if (args.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else {
         process.stdout.write(`${r.file} (${r.options.layout}, ${r.options.arrays} arrays): testing ${r.tested.join(', ')}\n`);
         process.stdout.write(`skipped (not exported): ${r.skipped.length > 0 ? r.skipped.join(', ') : 'none'}\n\n`);
-        process.stdout.write(formatTable(r.rows));
+        process.stdout.write(tables(r.rows));
         process.stdout.write(`\n${summary(r.rows, performance.now() - t0)}\n`);
         process.stdout.write(r.firstFailure !== null ? `\nfirst failure: ${r.firstFailure}\n` : 'every tested function matches the reference (and tfjs)\n');
       }
@@ -81,21 +93,14 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     }
 
     const backends = parseCheckBackends(args.backend);
+    const { checkAndWrite } = await import('../../check/index.ts');
     const progress = args.json ? undefined : (line: string) => process.stderr.write(`  ${line}\n`);
     const { run, report } = await checkAndWrite({ backends, progress, out: args.out ?? DEFAULT_CHECK_OUT });
     const c = counts(run.rows);
     if (args.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     } else {
-      process.stdout.write(formatTable(run.rows));
-      process.stdout.write('\nlargest errors per backend and op family (max abs / max rel):\n');
-      for (const [backend, fams] of Object.entries(maxErrors(run.rows))) {
-        process.stdout.write(`  ${backend}: ${Object.entries(fams).map(([f, e]) => `${f} ${e.maxAbs.toExponential(1)}/${e.maxRel.toExponential(1)}`).join(', ')}\n`);
-      }
-      const bad = run.rows.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
-      if (bad.length > 0) {
-        process.stdout.write(`\nfailures:\n${formatTable(bad)}`);
-      }
+      process.stdout.write(tables(run.rows));
       process.stdout.write(`\n${summary(run.rows, run.wallMs)} → ${args.out ?? DEFAULT_CHECK_OUT}\n`);
     }
     process.exitCode = c.failed === 0 ? 0 : 1;

@@ -1,11 +1,9 @@
 import type { CommandModule } from 'yargs';
 import type { InitAuditRow, InitSpec } from '../../core/types.ts';
 import { InputError, inputError } from '../../core/errors.ts';
-import { readyBackend } from '../../backend/index.ts';
-import { INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
-import { AUDIT_SHAPE, auditAll, auditInitializers } from '../../init/audit.ts';
+import { AUDIT_SHAPE, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { parseActivation, parseBackend, backendFlag } from '../options.ts';
-import { initStatsFile, writeFileAtomic } from '../../results/index.ts';
+import { initStatsFile } from '../../results/paths.ts';
 
 interface Args {
   init?: string;
@@ -117,6 +115,10 @@ export const initStatsCommand: CommandModule<object, Args> = {
       for (const k of ['mode', 'gain', 'std', 'limit', 'value'] as const) if (args[k] !== undefined) raw[k] = args[k];
       spec = normalizeInitSpec(raw, { flags: true });
     }
+    // tfjs (the backend, the initializers' draws) and the results writer load once the flags are good
+    const { readyBackend } = await import('../../backend/index.ts');
+    const { auditAll, auditInitializers } = await import('../../init/audit.ts');
+    const { writeFileAtomic } = await import('../../results/index.ts');
     await readyBackend(backend);
     const opts = { samples, activation, seed };
     const { rows, skipped } = spec === null ? auditAll(shape, opts) : auditInitializers([spec], shape, opts);

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
-import { listBackends } from '../../backend/index.ts';
-import { INITIALIZER_NAMES } from '../../init/index.ts';
-import { ACTIVATION_NAMES, ARCH_KINDS } from '../../suite/schema.ts';
+import { BACKEND_NAMES, HOW_TO, installedVersion } from '../../backend/choices.ts';
+import { ACTIVATION_NAMES, INITIALIZER_NAMES } from '../../init/index.ts';
+import { ARCH_KINDS } from '../../suite/defaults.ts';
 
 /** The suites/ folder that ships with the package. */
 export const SUITES_DIR = fileURLToPath(new URL('../../../suites/', import.meta.url));
@@ -43,7 +43,8 @@ export const listCommand: CommandModule<object, { json: boolean }> = {
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
   handler: async (args) => {
     const suites = shippedSuites();
-    const backends = await listBackends();
+    // installed or not, read from package.json files: loading tfjs-node to see that it loads takes seconds (`initbench backends` does)
+    const backends = BACKEND_NAMES.map((name) => ({ name, version: installedVersion(name), howTo: HOW_TO[name] }));
     if (args.json) {
       const out = { suites, initializers: INITIALIZER_NAMES, activations: ACTIVATION_NAMES, architectures: ARCH_KINDS, backends };
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -61,6 +62,7 @@ export const listCommand: CommandModule<object, { json: boolean }> = {
     w('\nArchitectures:');
     w(`  ${ARCH_KINDS.join(', ')}`);
     w('\nBackends:');
-    for (const b of backends) w(`  ${b.name.padEnd(9)} ${b.loads ? 'loads' : `missing: ${b.howTo}`}`);
+    for (const b of backends) w(`  ${b.name.padEnd(9)} ${b.version !== null ? `installed ${b.version}` : `missing: ${b.howTo}`}`);
+    w('  (`initbench backends` loads each and says what --backend auto picks)');
   },
 };

@@ -1,21 +1,22 @@
 import type { CommandModule } from 'yargs';
-import { mergeResults } from '../../results/index.ts';
 import { assertWritableDir } from '../options.ts';
 
 export const mergeCommand: CommandModule<object, { dirs: string[]; out: string }> = {
   command: 'merge <dirs..>',
-  describe: 'join the results dirs of shards of one suite into --out, keeping what --out holds (refuses different suite files and conflicting records)',
+  describe: 'join the results dirs of shards of one suite (by name) into --out, keeping what --out holds (refuses another suite name, a --quick/full mix and conflicting records)',
   builder: (y) =>
     y
       .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results dirs' })
       .option('out', { type: 'string', demandOption: true, describe: 'merged results dir (new, or one holding results of the same suite)' }) as never,
   handler: async (args) => {
     assertWritableDir('out', args.out);
+    const { mergeResults } = await import('../../results/index.ts');
     const r = mergeResults(args.dirs, args.out);
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     const notes = [
       ...(r.missing > 0 ? [`${r.missing} not yet run`] : []),
       ...(r.collapsed > 0 ? [`${r.collapsed} duplicate records collapsed`] : []),
+      ...(r.stale > 0 ? [`${r.stale} no longer planned, kept in runs.jsonl and left out of the report`] : []),
     ];
     process.stdout.write(
       `merged ${args.dirs.length} dir${args.dirs.length === 1 ? '' : 's'}${r.had > 0 ? ` into the ${r.had} runs ${r.out} held` : ''}: ${r.records} of ${r.planned} planned runs` +

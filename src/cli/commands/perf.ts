@@ -1,10 +1,9 @@
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import type { BackendName } from '../../core/types.ts';
-import { PERF_BACKENDS, PERF_SECTIONS, runPerf, type PerfSection } from '../../perf/bench.ts';
+import { BACKEND_NAMES } from '../../backend/choices.ts';
+import { PERF_BACKENDS, PERF_SECTIONS, type PerfSection } from '../../perf/sections.ts';
 import { jobsFlag, parseJobs, wholeNumber } from '../options.ts';
-
-const KNOWN: readonly BackendName[] = ['node', 'node-gpu', 'wasm', 'cpu'];
 
 /** --FLAG a,b: each one of `known`, no repeats. */
 function commaList<T extends string>(flag: string, v: unknown, known: readonly T[]): T[] {
@@ -19,7 +18,7 @@ function commaList<T extends string>(flag: string, v: unknown, known: readonly T
 
 /** --backends a,b: each a concrete backend, no repeats. */
 export function parseBackendList(v: unknown): BackendName[] {
-  return commaList('backends', v, KNOWN);
+  return commaList('backends', v, BACKEND_NAMES);
 }
 
 /** --sections a,b: which parts of perf to run. */
@@ -51,7 +50,7 @@ export const perfCommand: CommandModule<object, PerfArgs> = {
         type: 'string',
         alias: 'backend',
         default: PERF_BACKENDS.join(','),
-        describe: `backends to measure, comma-separated: ${KNOWN.join(', ')} (ones that do not load are reported as such)`,
+        describe: `backends to measure, comma-separated: ${BACKEND_NAMES.join(', ')} (ones that do not load are reported as such)`,
       })
       .option('jobs', jobsFlag)
       .option('reps', { type: 'string', default: '7', describe: 'backends: timed repetitions (median, min, max), ≥ 5; the cpu backend always does 5 (commands: 3–5 each, fixed)' })
@@ -64,6 +63,8 @@ export const perfCommand: CommandModule<object, PerfArgs> = {
     const jobs = parseJobs(args.jobs);
     const reps = wholeNumber('reps', args.reps, 5);
     const warmup = wholeNumber('warmup', args.warmup, 1);
+    // tfjs, the pool and the benchmarks load once the flags are good
+    const { runPerf } = await import('../../perf/bench.ts');
     const report = await runPerf({
       sections,
       backends,

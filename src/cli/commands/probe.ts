@@ -8,7 +8,8 @@ import type { ArchKind, RunSpec } from '../../core/types.ts';
 import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
 import { ACTIVATION_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import type { AggregateProbe, Spread } from '../../probe/index.ts';
-import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, ARCH_KINDS, BUILTIN_DEFAULTS, planPoint, type SuitePoint } from '../../suite/index.ts';
+import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, ARCH_KINDS, BUILTIN_DEFAULTS } from '../../suite/defaults.ts';
+import type { SuitePoint } from '../../suite/schema.ts';
 import { backendFlag, parseActivation, parseBackend, wholeNumber } from '../options.ts';
 
 
@@ -68,7 +69,7 @@ export interface ProbeCliOptions extends Pick<RunSpec, 'init' | 'activation' | '
  * Flags → a one-point suite → the planner (src/suite), so probe has the defaults, validation and run
  * ids of \`run\`; only the flags given override the suite defaults.
  */
-export function parseProbeArgs(a: Args): ProbeCliOptions {
+export async function parseProbeArgs(a: Args): Promise<ProbeCliOptions> {
   const point: Writable<SuitePoint> = {};
   if (a.init !== undefined) point.init = parseInit(a.init);
   if (a.activation !== undefined || a.alpha !== undefined) point.activation = parseActivation(a.activation ?? BUILTIN_DEFAULTS.activation, a.alpha);
@@ -103,6 +104,8 @@ export function parseProbeArgs(a: Args): ProbeCliOptions {
   const seeds = wholeNumber('seeds', a.seeds, 1, 1000);
   // a suite's seed rules: non-zero (tfjs reads 0 as "random"), a positive int32
   const seed = wholeNumber('seed', a.seed, 1, 2147483647);
+  // the planner (the suite schema and its validator) loads only now, not for --help
+  const { planPoint } = await import('../../suite/index.ts');
   const plan = planPoint(point, { name: 'probe', description: 'initbench probe', seed, seeds, file: 'probe flags' });
   const first = plan.runs[0]!;
   if (first.probe === null) throw new Error('a probe plan has a probe spec');
@@ -195,7 +198,7 @@ export const probeCommand: CommandModule<object, Args> = {
       .option('backend', backendFlag)
       .option('json', { type: 'boolean', default: false, describe: 'print JSON (specs, per-seed results, aggregate)' }) as never,
   handler: async (args) => {
-    const opts = parseProbeArgs(args);
+    const opts = await parseProbeArgs(args);
     // tfjs loads only once the flags are good
     const { readyBackend } = await import('../../backend/index.ts');
     const { probeSpecs } = await import('../../probe/index.ts');

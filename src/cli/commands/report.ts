@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { InputError, inputError } from '../../core/errors.ts';
-import { terminalSummary, writeReport } from '../../report/index.ts';
-import { DEFAULT_RESULTS_ROOT, latestResultsDir } from '../../results/index.ts';
+import { DEFAULT_RESULTS_ROOT, latestResultsDir } from '../../results/paths.ts';
 
 interface ReportArgs {
   dir?: string;
@@ -45,6 +44,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     }
     const out = parseReportOut(args.out);
     const dir = args.dir ?? latestResultsDir();
+    const { terminalSummary, writeReport } = await import('../../report/index.ts');
     const r = await writeReport(dir, { out, svg: args.svg, png: args.png, allowMixed: args['allow-mixed'] });
     for (const w of r.warnings) process.stderr.write(`initbench: warning: ${w}\n`);
     process.stdout.write(terminalSummary({ ...r, warnings: [] }));

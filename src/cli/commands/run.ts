@@ -1,12 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
-import { defaultJobsFor } from '../../backend/index.ts';
+import { defaultJobsFor } from '../../backend/choices.ts';
 import { MAX_TIMER_MS, assertWritableDir, backendFlag, jobsFlag, parseBackend, parseJobs, parseShard } from '../options.ts';
-import { loadSuite, type PlanProgress } from '../../suite/index.ts';
+import type { PlanProgress } from '../../suite/index.ts';
 import { resolveDataDir } from '../../data/spec.ts';
-import { runSuite, type RunSuiteResult } from '../../run/runner.ts';
+import type { RunSuiteResult } from '../../run/runner.ts';
 import { shardSlice } from '../../run/shard.ts';
-import { defaultResultsDir, runsFile } from '../../results/index.ts';
+import { defaultResultsDir, runsFile } from '../../results/paths.ts';
 
 interface RunArgs {
   suite: string;
@@ -57,6 +57,8 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   const requested = parseJobs(args.jobs) ?? defaultJobsFor(backend);
   const shard = parseShard(args.shard);
   const timeoutMs = parseTimeout(args.timeout);
+  // planning (the suite schema) and running (the pool, tfjs in its workers) load once the flags are good
+  const { loadSuite } = await import('../../suite/index.ts');
   const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force, onProgress: planProgressPrinter() });
   const out = args.out ?? defaultResultsDir(loaded.plan.name, loaded.plan.quick);
   assertWritableDir('out', out);
@@ -66,6 +68,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   process.stdout.write(
     `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n} takes ${shardSlice(loaded.plan.runs, shard).length}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
   );
+  const { runSuite } = await import('../../run/runner.ts');
   const result = await runSuite(loaded, { out, shard, resume: args.resume, prune: args.prune, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   process.stdout.write(summaryLine(result) + '\n');
   return result;

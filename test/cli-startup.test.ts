@@ -1,0 +1,240 @@
+/**
+ * Start-up and quiet: the CLI's yargs setup and command modules load nothing heavy; bin/initbench.js
+ * runs the compiled dist/ only while its stamp matches the sources; the build emits runnable JS; no
+ * tfjs banner; `check` summarises unless --verbose; a reader closing the pipe early ends a command
+ * quietly with exit 0; the missing-tfjs-node note comes once. (Start-up times live in `npm run perf`.)
+ */
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { installedVersion, likelyAutoPick } from '../src/backend/choices.ts';
+import { noteMissingTfjsNodeOnce } from '../src/backend/notice.ts';
+import { summarize } from '../src/check/table.ts';
+import type { CheckRow } from '../src/core/types.ts';
+import { STAMP, distIsFresh, sourceFingerprint } from '../scripts/dist-stamp.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(root, 'bin/initbench.js');
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-startup-'));
+
+function run(args: string[], opts: { cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: opts.cwd ?? root, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+      resolve({ status: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
+    });
+  });
+}
+
+/** Every module URL a fresh process resolves while importing `entry` (see test/no-tfjs.test.ts). */
+function loadedBy(entry: string): string[] {
+  const file = path.join(tmp(), 'loads.txt');
+  fs.writeFileSync(file, '');
+  const script = `await import(${JSON.stringify(path.join(root, entry))});
+const { createRequire } = await import('node:module');
+(await import('node:fs')).appendFileSync(process.env.INITBENCH_LOADS_FILE, Object.keys(createRequire(import.meta.url).cache).join('\\n') + '\\n');`;
+  execFileSync(process.execPath, ['--import', 'tsx', '--import', path.join(root, 'test/fixtures/loads/register.mjs'), '--input-type=module', '-e', script], {
+    cwd: root,
+    env: { ...process.env, INITBENCH_LOADS_FILE: file },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+describe('start-up loads nothing heavy', () => {
+  it('importing the CLI (yargs setup and every command module, what --help and COMMAND --help load) loads no tfjs, vega, pool or suite schema', () => {
+    const loads = loadedBy('src/cli/main.ts');
+    // the hook saw the command modules: an empty list would pass vacuously
+    for (const c of ['run', 'check', 'probe', 'perf', 'report', 'init-stats', 'list']) expect(loads.some((u) => u.endsWith(`/src/cli/commands/${c}.ts`))).toBe(true);
+    const heavy = loads.filter((u) => /node_modules\/(@tensorflow|vega|piscina|@sinclair\/typebox|ajv|@resvg)/.test(u));
+    expect(heavy).toEqual([]);
+  });
+});
+
+/** A throwaway tree with the real bin/ and scripts/, node_modules linked, and one-line stand-ins for main. */
+function fakeTree(): string {
+  const dir = tmp();
+  for (const f of ['bin/initbench.js', 'scripts/dist-stamp.mjs', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.build.json']) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.copyFileSync(path.join(root, f), path.join(dir, f));
+  }
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  fs.mkdirSync(path.join(dir, 'src/cli'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'src/cli/main.ts'), "export async function main(argv: string[]): Promise<void> {\n  process.stdout.write(`src ${argv.join(' ')}\\n`);\n}\n");
+  return dir;
+}
+
+function writeFakeDist(dir: string, stamp: boolean): void {
+  fs.mkdirSync(path.join(dir, 'dist/cli'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'dist/cli/main.js'), "export async function main(argv) {\n  process.stdout.write(`dist ${argv.join(' ')}\\n`);\n}\n");
+  if (stamp) fs.writeFileSync(path.join(dir, STAMP), sourceFingerprint(dir));
+}
+
+describe('bin/initbench.js runs dist/ only when it was built from the current sources', () => {
+  it('never built: the sources, through tsx', async () => {
+    const dir = fakeTree();
+    expect(await run([path.join(dir, 'bin/initbench.js'), 'a', 'b'], { cwd: dir })).toMatchObject({ status: 0, stdout: 'src a b\n' });
+  });
+
+  it('a dist/ without a stamp (a build cut short) is not trusted', async () => {
+    const dir = fakeTree();
+    writeFakeDist(dir, false);
+    expect(distIsFresh(dir)).toBe(false);
+    expect((await run([path.join(dir, 'bin/initbench.js'), 'x'], { cwd: dir })).stdout).toBe('src x\n');
+  });
+
+  it('stamped: dist/; then an edited, an added or a removed source makes it stale again', async () => {
+    const dir = fakeTree();
+    writeFakeDist(dir, true);
+    expect((await run([path.join(dir, 'bin/initbench.js'), 'x'], { cwd: dir })).stdout).toBe('dist x\n');
+
+    // an edit: new content (and mtime), as a user's save makes
+    const main = path.join(dir, 'src/cli/main.ts');
+    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replace('`src ', '`edited '));
+    expect(distIsFresh(dir)).toBe(false);
+    expect((await run([path.join(dir, 'bin/initbench.js'), 'x'], { cwd: dir })).stdout).toBe('edited x\n');
+
+    fs.writeFileSync(path.join(dir, STAMP), sourceFingerprint(dir));
+    expect(distIsFresh(dir)).toBe(true);
+    fs.writeFileSync(path.join(dir, 'src/cli/extra.ts'), 'export const x = 1;\n');
+    expect(distIsFresh(dir)).toBe(false);
+
+    fs.writeFileSync(path.join(dir, STAMP), sourceFingerprint(dir));
+    fs.rmSync(path.join(dir, 'src/cli/extra.ts'));
+    expect(distIsFresh(dir)).toBe(false);
+
+    // what the build emits depends on the tsconfigs too
+    fs.writeFileSync(path.join(dir, STAMP), sourceFingerprint(dir));
+    const later = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(dir, 'tsconfig.build.json'), later, later);
+    expect(distIsFresh(dir)).toBe(false);
+  });
+});
+
+describe('scripts/build.mjs', () => {
+  it('compiles src/ to dist/ with .js imports, copies the .mjs files, and stamps it: bin runs the build', async () => {
+    const dir = fakeTree();
+    fs.writeFileSync(path.join(dir, 'src/cli/greet.ts'), "export const greet = (who: string): string => `built ${who}`;\n");
+    fs.writeFileSync(path.join(dir, 'src/cli/main.ts'), "import { greet } from './greet.ts';\nexport async function main(argv: string[]): Promise<void> {\n  process.stdout.write(greet(argv.join(' ')) + '\\n');\n}\n");
+    fs.writeFileSync(path.join(dir, 'src/cli/boot.mjs'), '// a worker bootstrap\n');
+    const r = await run([path.join(dir, 'scripts/build.mjs')], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'dist/cli/main.js'), 'utf8')).toContain('from "./greet.js"');
+    expect(fs.readFileSync(path.join(dir, 'dist/cli/boot.mjs'), 'utf8')).toBe('// a worker bootstrap\n');
+    expect(distIsFresh(dir)).toBe(true);
+    // node_modules/tsx unlinked: only the compiled code can answer now
+    fs.unlinkSync(path.join(dir, 'node_modules'));
+    expect(await run([path.join(dir, 'bin/initbench.js'), 'ok'], { cwd: dir })).toMatchObject({ status: 0, stdout: 'built ok\n' });
+  });
+});
+
+describe('tfjs prints no banner', () => {
+  it('control: tfjs on its cpu backend, without our backend module, prints "Hi, looks like you are running TensorFlow.js in Node.js"', () => {
+    const script = "const tf = await import('@tensorflow/tfjs'); await tf.setBackend('cpu'); tf.tensor([1, 2]).dispose();";
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('Hi, looks like you are running TensorFlow.js in Node.js');
+  });
+
+  it('initbench probe on the cpu backend: the probe table, and no banner on stdout or stderr', async () => {
+    const r = await run([BIN, 'probe', '--depth', '2', '--width', '2', '--size', '4', '--batch', '2', '--seeds', '1', '--backend', 'cpu']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('cpu (pure JS)');
+    expect(r.stdout).toMatch(/^conv2 /m);
+    expect(r.stdout + r.stderr).not.toContain('Hi, looks like');
+    expect(r.stdout + r.stderr).not.toContain('============================');
+  });
+});
+
+describe('check: a summary per op family and backend; --verbose: every case', () => {
+  const impl = path.join(root, 'examples/my-conv.ts');
+
+  it('summarize keeps, per family and backend, the error that used most of its own tolerance', () => {
+    const row = (op: string, maxAbs: number, atol: number, maxRel: number, rtol: number, verdict: CheckRow['verdict'] = 'pass'): CheckRow => ({
+      op, case: 'c', backend: 'cpu', maxAbs, maxRel, atol, rtol, mismatches: 0, verdict, detail: null,
+    });
+    const s = summarize([
+      // 2e-6 is the larger error but uses 2 % of its 1e-4; 5e-7 uses 50 % of its 1e-6
+      row('conv2d.forward', 2e-6, 1e-4, 1e-6, 1e-3),
+      row('conv2d.grad.x', 5e-7, 1e-6, 3e-6, 1e-3),
+      row('conv2d.grad.w', 0, 1e-6, 0, 1e-3, 'fail'),
+      row('model.plain12.pre', 1e-5, 1e-3, 1e-4, 1e-3),
+      row('model.plain12.grad', 1e-6, 1e-3, 1e-4, 1e-3, 'skip'),
+    ]);
+    expect(s).toEqual([
+      { family: 'conv2d', backend: 'cpu', cases: 3, failed: 1, skipped: 0, abs: { err: 5e-7, tol: 1e-6 }, rel: { err: 3e-6, tol: 1e-3 } },
+      { family: 'model.plain12', backend: 'cpu', cases: 2, failed: 0, skipped: 1, abs: { err: 1e-5, tol: 1e-3 }, rel: { err: 1e-4, tol: 1e-3 } },
+    ]);
+  });
+
+  it('check --impl examples/my-conv.ts: one summary line per function family it exports, counting the lines --verbose prints', async () => {
+    const [summary, verbose] = await Promise.all([run([BIN, 'check', '--impl', impl]), run([BIN, 'check', '--impl', impl, '--verbose'])]);
+    for (const r of [summary, verbose]) expect(r.status, r.stderr).toBe(0);
+    // the lines of the table whose header matches, between its dashes and the next blank line
+    const table = (out: string, head: RegExp): string[] => {
+      const lines = out.split('\n');
+      const start = lines.findIndex((l) => head.test(l));
+      expect(start).toBeGreaterThanOrEqual(0);
+      return lines.slice(start + 2, lines.indexOf('', start));
+    };
+    const cases = table(verbose.stdout, /^op\s+case\s+backend/);
+    const count = (family: string): string => String(cases.filter((l) => l.startsWith(`${family}.`)).length);
+    // my-conv.ts exports conv2d, dense and relu (each with its backward)
+    expect(table(summary.stdout, /^family\s+backend\s+cases/).map((l) => l.split(/\s+/).slice(0, 3))).toEqual([
+      ['conv2d', 'impl', count('conv2d')],
+      ['dense', 'impl', count('dense')],
+      ['relu', 'impl', count('relu')],
+    ]);
+    expect(cases.length).toBeGreaterThan(50);
+    expect(summary.stdout.split('\n').length).toBeLessThan(20);
+  });
+});
+
+describe('a reader that closes the pipe early', () => {
+  it('initbench list with its stdout closed before it writes: exit 0, nothing on stderr', async () => {
+    const child = spawn(process.execPath, [BIN, 'list'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // the read end closes at once: every write the command makes meets EPIPE
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('initbench check --impl … 2>&1 | head -n 1: the first line, then exit 0 with no error', () => {
+    // the first line is written at once, the tables seconds later, after head has exited; pipefail
+    // makes the pipeline's status initbench's, and execFileSync throws on any but 0
+    const out = execFileSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" check --impl examples/my-conv.ts 2>&1 | head -n 1`], { cwd: root, encoding: 'utf8' });
+    expect(out).toMatch(/^examples\/my-conv\.ts \(NHWC, nested arrays\): testing conv2d/);
+    expect(out.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('the missing-tfjs-node note', () => {
+  it('on a terminal: said once, naming the backend auto uses and how to get tfjs-node; never on a pipe', () => {
+    const marker = path.join(tmp(), 'cache', 'initbench', 'said-tfjs-node-missing');
+    const said: string[] = [];
+    const tty = { isTTY: true, write: (s: string) => said.push(s) };
+    const pipe = { isTTY: false, write: (s: string) => said.push(s) };
+    expect(noteMissingTfjsNodeOnce(pipe, marker)).toBe(false);
+    expect(fs.existsSync(marker)).toBe(false);
+    if (installedVersion('node') !== null) {
+      // tfjs-node is here: nothing to say
+      expect(noteMissingTfjsNodeOnce(tty, marker)).toBe(false);
+      expect(said).toEqual([]);
+      return;
+    }
+    expect(noteMissingTfjsNodeOnce(tty, marker)).toBe(true);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(new RegExp(`^initbench: --backend auto uses ${likelyAutoPick()} here: @tensorflow/tfjs-node is not installed`));
+    expect(said[0]).toContain('npm install @tensorflow/tfjs-node');
+    expect(said[0]).toContain(marker);
+    expect(fs.existsSync(marker)).toBe(true);
+    expect(noteMissingTfjsNodeOnce(tty, marker)).toBe(false);
+    expect(said).toHaveLength(1);
+  });
+});
