@@ -288,6 +288,8 @@ export interface ErrorInfo {
 }
 
 interface RecordBase {
+  /** the record format (src/results/schema.ts); absent in records written before it, which read as 1 */
+  formatVersion: 1;
   id: string;
   /** sha256 of the suite file the run was planned from (Manifest.suite.hash): mixed dirs are detectable */
   suiteHash: string;

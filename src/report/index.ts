@@ -9,8 +9,8 @@ import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { CheckReport, DataSamples, InitAuditRow, Manifest, RunRecord } from '../core/types.ts';
 import {
-  REPORT_FILE, ROOT_MARKER, acquireLock, type DirLock, chartsDir, checkFile, indexFile, initStatsFile, isInitbenchRoot, readManifest, readResults, readRuns,
-  reportFile, resultsDirsIn, resultsRootOf, runsFile, samplesFile, splitByPlan, writeFileAtomic,
+  REPORT_FILE, ROOT_MARKER, acquireLock, type DirLock, chartsDir, checkFile, indexFile, initStatsFile, isInitbenchRoot, readCheckReport, readInitStats,
+  readManifest, readResults, readRuns, readSamples, reportFile, resultsDirsIn, resultsRootOf, runsFile, samplesFile, splitByPlan, writeFileAtomic,
 } from '../results/index.ts';
 import { auditChart, auditPoints } from './charts/audit.ts';
 import { checkCells, checkChart } from './charts/check.ts';
@@ -63,16 +63,6 @@ export interface ReportResult {
   index: string | null;
   bytes: number;
   ms: number;
-}
-
-function readJsonIfPresent<T>(file: string | null, what: string, warnings: string[]): T | null {
-  if (file === null || !fs.existsSync(file)) return null;
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch (e) {
-    warnings.push(`${file}: not readable ${what} (${(e as Error).message}); left out`);
-    return null;
-  }
 }
 
 /** The page's chart sections and what is missing, from records and the optional side files. */
@@ -195,10 +185,12 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
         `\`initbench run ${manifest.suite.file} --out ${dir} --prune\` removes them`,
     );
   }
-  const samples = readJsonIfPresent<DataSamples[]>(samplesFile(dir), 'data samples', warn);
-  const check = readJsonIfPresent<CheckReport>(checkPath, 'check report', warn);
-  const audit = readJsonIfPresent<InitAuditRow[]>(auditPath, 'init-stats rows', warn);
-  const { charts, missing } = buildSections({ records, samples: Array.isArray(samples) ? samples : null, check, audit: Array.isArray(audit) ? audit : null, dir });
+  // side files are validated; a bad one (or a bad entry of one) is a warning on the page and left out
+  const toPage = { warn: (w: string) => void warn.push(w) };
+  const samples = readSamples(dir, toPage);
+  const check = checkPath === null ? null : readCheckReport(checkPath, toPage);
+  const audit = auditPath === null ? null : readInitStats(auditPath, toPage);
+  const { charts, missing } = buildSections({ records, samples, check, audit, dir });
   const h = headline(records);
   const html = renderPage({
     manifest, records, warnings: warn, sentences: h.sentences, claims: h.claims, charts, missing,

@@ -1,4 +1,18 @@
-export { readResults, readManifest, readRuns, parseRuns, readSamples, type ReadResultsOptions, type ParsedRuns } from './read.ts';
+export {
+  readResults,
+  readManifest,
+  readRuns,
+  parseRuns,
+  readSamples,
+  readCheckReport,
+  readInitStats,
+  warnOnStderr,
+  type Warn,
+  type BadLine,
+  type SideFileOptions,
+  type ReadResultsOptions,
+  type ParsedRuns,
+} from './read.ts';
 export {
   writeManifest,
   writeSamples,

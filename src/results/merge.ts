@@ -124,7 +124,9 @@ function mergeLocked(dirs: string[], manifests: Manifest[], out: string, tookOve
   }
 
   const samples = new Map<string, DataSamples>();
-  for (const d of sources) for (const s of readSamples(d)) if (!samples.has(canonicalJson(s.data))) samples.set(canonicalJson(s.data), s);
+  for (const d of sources) {
+    for (const s of readSamples(d, { warn: (w) => void warnings.push(w) })) if (!samples.has(canonicalJson(s.data))) samples.set(canonicalJson(s.data), s);
+  }
 
   const base = outManifest ?? manifests[0]!;
   const planOrder = base.plan.map((r) => r.id);

@@ -25,6 +25,8 @@ import {
   suiteHistory,
   pruneRuns,
   runsFile,
+  warnOnStderr,
+  type Warn,
 } from '../results/index.ts';
 import { WorkerPool, type PoolOutcome, type TaskFailure } from '../pool/pool.ts';
 import { poolTask } from '../pool/tasks.ts';
@@ -52,6 +54,8 @@ export interface RunSuiteOptions {
   timeoutMs?: number;
   /** where log lines go (default stdout) */
   log?: (line: string) => void;
+  /** where warnings go, e.g. an unreadable line of runs.jsonl (default stderr) */
+  warn?: Warn;
   /**
    * Test seam: run specs with this instead of the worker pool. Environment and samples then come
    * from `environment` and are not sampled.
@@ -176,6 +180,7 @@ export async function runSuite(loaded: LoadedSuite, opts: RunSuiteOptions): Prom
 async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: string | null): Promise<RunSuiteResult> {
   const t0 = Date.now();
   const log = opts.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const warn = opts.warn ?? warnOnStderr;
   if (tookOver !== null) log(tookOver);
   const previous = checkOutDir(opts.out, loaded);
   const slice = shardSlice(loaded.plan.runs, opts.shard);
@@ -201,10 +206,17 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
     }
     const backend = environment.backend;
 
-    const recorded = opts.resume ? readRuns(opts.out).records : [];
+    const runs = opts.resume ? readRuns(opts.out) : null;
+    const recorded = runs?.records ?? [];
     // a record's id is the hash of its spec, so it counts whichever suite version wrote it
     const done = new Set(recorded.filter((r) => r.status !== 'failed').map((r) => r.id));
     const pending = slice.filter((r) => !done.has(r.id));
+    // an unreadable line is no record: a planned run whose only line it was runs again
+    const pendingIds = new Set(pending.map((r) => r.id));
+    for (const b of runs?.bad ?? []) {
+      const again = b.id !== undefined && pendingIds.has(b.id) ? `, so run ${b.id} runs again` : '';
+      warn(`${runsFile(opts.out)}:${b.line}: ${b.why}; skipped it${again}`);
+    }
     const edit = suiteEdit(opts.resume ? previous : null, loaded, recorded, new Date(t0).toISOString());
     const prune = opts.prune === true && edit.stale > 0;
 
@@ -240,7 +252,7 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
       log(`${edit.stale} recorded runs are no longer in the plan: kept in ${runsFile(opts.out)}, left out of the report (--prune removes them)`);
     }
 
-    if (pool !== null && datas.length > 0) await writeDataSamples(pool, opts.out, datas, opts.dataDir);
+    if (pool !== null && datas.length > 0) await writeDataSamples(pool, opts.out, datas, opts.dataDir, warn);
     const writer = new RunsWriter(opts.out, { fresh: !opts.resume });
     if (writer.repaired > 0) log(`${writer.file}: cut a truncated last line (${writer.repaired} bytes) left by an interrupted run`);
 
@@ -282,8 +294,11 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
 }
 
 /** DIR/samples.json: a few images of each data set in the plan, kept across resumes. */
-async function writeDataSamples(pool: WorkerPool, out: string, datas: { data: DataSpec; input: InputSpec; seed: number }[], dataDir: string): Promise<void> {
-  const have = readSamples(out);
+async function writeDataSamples(
+  pool: WorkerPool, out: string, datas: { data: DataSpec; input: InputSpec; seed: number }[], dataDir: string, warn: Warn,
+): Promise<void> {
+  // an unreadable samples.json (or entry) is a warning, and its data sets are sampled again
+  const have = readSamples(out, { warn });
   const known = new Set(have.map((s) => canonicalJson(s.data)));
   const missing = datas.filter((d) => !known.has(canonicalJson(d.data)));
   if (missing.length === 0) return;
