@@ -1,12 +1,13 @@
-// merge joins: --out keeps what it holds, duplicates collapse, conflicts name both lines, one suite only.
+// merge joins: --out keeps what it holds, duplicates collapse, conflicts name both lines, one suite (by name) only.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../src/core/errors.ts';
-import type { Environment, RunRecord, RunSpec } from '../src/core/types.ts';
-import { LOCK_FILE, acquireLock, mergeResults, readResults, readRuns, type DirLock } from '../src/results/index.ts';
+import type { Environment, Manifest, RunRecord, RunSpec, SuiteVersion } from '../src/core/types.ts';
+import { LOCK_FILE, acquireLock, mergeResults, readResults, readRuns, splitByPlan, type DirLock } from '../src/results/index.ts';
+import { combineHistories } from '../src/results/versions.ts';
 import { failedRecord, runSuite, type Executor } from '../src/run/runner.ts';
 import { loadSuite, type LoadedSuite } from '../src/suite/index.ts';
 
@@ -149,15 +150,19 @@ describe('merge joins into --out', () => {
     expect(kept[0]).toMatchObject({ status: 'failed', error: { message: 'second crash' } });
   });
 
-  it('an --out holding another suite, or the same suite with --quick, is refused and left as it was', async () => {
+  it('an --out holding another suite (by name), or the same suite with --quick, is refused saying what differs and what to do, and left as it was', async () => {
     const resume = loadSuite('test/fixtures/suites/resume.json');
     const quick = loadSuite(TINY, { quick: true });
     const src = await run(fresh('src'));
-    for (const [loaded, what] of [[resume, /holds results of test\/fixtures\/suites\/resume\.json \(sha256 \w+\), not of test\/fixtures\/suites\/tiny\.json/], [quick, /holds results of .*tiny\.json \(sha256 \w+, --quick\), not of .*tiny\.json \(sha256 \w+\)/]] as const) {
+    for (const loaded of [resume, quick]) {
       const out = await run(fresh('other'), { loaded });
       const before = snapshot(out);
+      const expected =
+        loaded === resume
+          ? `--out ${out}: holds results of suite "${resume.plan.name}" (${resume.file}), not of suite "tiny" (${TINY}), which ${src} holds; a results dir holds one suite, known by its name: choose another --out`
+          : `--out ${out}: holds a --quick run of suite "tiny" (${TINY}), and ${src} a full run (without --quick) of it (${TINY}); --quick and full runs plan different runs and keep separate dirs: choose another --out`;
       expect(() => mergeResults([src], out)).toThrow(InputError);
-      expect(() => mergeResults([src], out)).toThrow(what);
+      expect(() => mergeResults([src], out)).toThrow(expected);
       expect(snapshot(out)).toEqual(before);
     }
   });
@@ -214,5 +219,126 @@ describe('initbench merge (CLI)', () => {
       `initbench: merge: run ${victim} has two different results, ${path.join(d1!, 'runs.jsonl')}:${lineOf(d1!, victim)} and ${file2}:1 (backend: "cpu" vs "wasm"); they should be equal (only times may differ): delete the line you do not trust and merge again\n`,
     );
     expect(snapshot(d1!)).toEqual(before);
+  });
+});
+
+describe('merge knows a suite by its name, as run does', () => {
+  /** tiny.json edited by `edit`, in a file of its own */
+  function variant(name: string, edit: (text: string) => string): LoadedSuite {
+    const file = path.join(root, `${name}-${n++}.json`);
+    const text = edit(fs.readFileSync(TINY, 'utf8'));
+    expect(text).not.toBe(fs.readFileSync(TINY, 'utf8'));
+    fs.writeFileSync(file, text);
+    return loadSuite(file);
+  }
+  /** Sets when each suite version of DIR arrived (runs started ms apart would otherwise order them by chance). */
+  function stamp(dir: string, time: string): string {
+    const file = path.join(dir, 'manifest.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
+    fs.writeFileSync(file, JSON.stringify({ ...m, history: m.history!.map((v) => ({ ...v, time })) }));
+    return dir;
+  }
+  const JAN = '2026-01-01T00:00:00.000Z';
+  const FEB = '2026-02-01T00:00:00.000Z';
+
+  it('shards run from two suite files of one name that differ in bytes (an added newline) merge, with both versions in the history', async () => {
+    const copy = variant('newline', (t) => t + '\n');
+    const d1 = stamp(await run(fresh('nl1'), { shard: { k: 1, n: 2 } }), JAN);
+    const d2 = stamp(await run(fresh('nl2'), { loaded: copy, shard: { k: 2, n: 2 } }), FEB);
+    const out = fresh('nl-out');
+    expect(mergeResults([d1, d2], out)).toMatchObject({ records: 12, planned: 12, missing: 0, stale: 0 });
+    // records of both files, and none is called mixed
+    const r = await readResults(out);
+    expect(r.records.map((x) => x.id)).toEqual(planIds());
+    expect(new Set(r.records.map((x) => x.suiteHash))).toEqual(new Set([tiny.hash, copy.hash]));
+    expect(r.manifest.history).toEqual([
+      { hash: tiny.hash, file: TINY, time: JAN, runsAdded: 12, planned: 12 },
+      { hash: copy.hash, file: copy.file, time: FEB, runsAdded: 12, planned: 12 },
+    ]);
+    expect(r.manifest.suite).toMatchObject({ name: 'tiny', hash: copy.hash, file: copy.file });
+  });
+
+  it('one version in many shards is one history entry, at its first time', async () => {
+    const [d1, d2] = await Promise.all([1, 2].map((k) => run(fresh(`one${k}`), { shard: { k, n: 2 } })));
+    stamp(d1!, FEB);
+    stamp(d2!, JAN);
+    const out = fresh('one-out');
+    mergeResults([d1!, d2!], out);
+    expect((await readResults(out)).manifest.history).toEqual([{ hash: tiny.hash, file: TINY, time: JAN, runsAdded: 12, planned: 12 }]);
+  });
+
+  it('the newest version plans, in whichever order the dirs are given (one that adds a seed)', async () => {
+    const more = variant('seed', (t) => t.replace('"seeds": 2', '"seeds": 3'));
+    expect(more.plan.runs).toHaveLength(18);
+    const old = stamp(await run(fresh('old'), { shard: { k: 1, n: 2 } }), JAN);
+    const neu = stamp(await run(fresh('new'), { loaded: more, shard: { k: 2, n: 2 } }), FEB);
+    const union = new Set([...idsOf(old), ...idsOf(neu)]);
+    for (const dirs of [[old, neu], [neu, old]]) {
+      const out = fresh('seed-out');
+      expect(mergeResults(dirs, out)).toMatchObject({ records: union.size, planned: 18, missing: 18 - union.size, stale: 0 });
+      const r = await readResults(out);
+      expect(r.manifest.plan.map((s) => s.id)).toEqual(planIds(more));
+      expect(r.manifest.suite.hash).toBe(more.hash);
+      expect(r.manifest.history!.map((v) => v.hash)).toEqual([tiny.hash, more.hash]);
+    }
+  });
+
+  it('records the newest version no longer plans stay in runs.jsonl, counted as no longer planned, as after an edit; a repeat merge writes nothing', async () => {
+    const fewer = variant('depth', (t) => t.replace('"depth": [1, 2, 3]', '"depth": [1, 2]'));
+    const out = stamp(await run(fresh('fewer-out')), JAN);
+    const neu = stamp(await run(fresh('fewer'), { loaded: fewer }), FEB);
+    expect(mergeResults([neu], out)).toMatchObject({ records: 8, planned: 8, missing: 0, stale: 4, had: 12 });
+    expect(idsOf(out)).toHaveLength(12);
+    const r = await readResults(out);
+    expect(r.manifest.plan.map((s) => s.id)).toEqual(planIds(fewer));
+    expect(splitByPlan(r.manifest, r.records).stale).toBe(4);
+    // --out's older version does not win back the plan, and nothing changed since
+    const before = snapshot(out);
+    expect(mergeResults([neu], out)).toMatchObject({ records: 8, stale: 4 });
+    expect(snapshot(out)).toEqual(before);
+    const cli = spawnSync(process.execPath, [BIN, 'merge', neu, '--out', out], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe(`merged 1 dir into the 12 runs ${out} held: 8 of 8 planned runs (8 duplicate records collapsed; 4 no longer planned, kept in runs.jsonl and left out of the report) → ${out}\n`);
+  });
+
+  it('dirs of another suite name are exit 2 naming both suites and files and what to do; nothing is written', async () => {
+    const renamed = variant('renamed', (t) => t.replace('"name": "tiny"', '"name": "tiny-2"'));
+    const d1 = await run(fresh('nm1'), { shard: { k: 1, n: 2 } });
+    const d2 = await run(fresh('nm2'), { loaded: renamed, shard: { k: 2, n: 2 } });
+    const out = fresh('nm-out');
+    const r = spawnSync(process.execPath, [BIN, 'merge', d1, d2, '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      `initbench: ${d2}: holds results of suite "tiny-2" (${renamed.file}), not of suite "tiny" (${TINY}), which ${d1} holds; ` +
+        'a results dir holds one suite, known by its name: merge the dirs of each into its own --out\n',
+    );
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('a --quick dir among full ones is exit 2 saying which is which; nothing is written', async () => {
+    const quick = loadSuite(TINY, { quick: true });
+    const full = await run(fresh('full'), { shard: { k: 1, n: 2 } });
+    const q = await run(fresh('quick'), { loaded: quick });
+    const out = fresh('q-out');
+    const r = spawnSync(process.execPath, [BIN, 'merge', full, q, '--out', out], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      `initbench: ${q}: holds a --quick run of suite "tiny" (${TINY}), and ${full} a full run (without --quick) of it (${TINY}); ` +
+        '--quick and full runs plan different runs and keep separate dirs: merge the dirs of each into its own --out\n',
+    );
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('combineHistories', () => {
+  const v = (hash: string, month: number): SuiteVersion => ({ hash, file: `${hash}.json`, time: `2026-0${month}-01T00:00:00.000Z`, runsAdded: 1, planned: 1 });
+
+  it('interleaves the dirs\' versions by time, one version in a row being one entry at its first time', () => {
+    expect(combineHistories([[v('a', 2)], [v('a', 1)]])).toEqual([v('a', 1)]);
+    expect(combineHistories([[v('a', 1), v('b', 3)], [v('a', 2), v('c', 4)]])).toEqual([v('a', 1), v('b', 3), v('c', 4)]);
+  });
+
+  it('a version run again after another (a revert) is a change, as in run, so the last entry is a dir\'s current version', () => {
+    expect(combineHistories([[v('a', 2), v('b', 3), v('a', 4)], [v('a', 1)]])).toEqual([v('a', 1), v('b', 3), v('a', 4)]);
   });
 });

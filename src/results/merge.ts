@@ -2,8 +2,13 @@
  * Merging results dirs (`initbench merge DIR… --out DIR`) joins them: --out ends up with the union, by
  * run id, of the records it held and those of every DIR.
  *
- * - One suite only: a DIR, or an --out already holding results, of another suite is refused
- *   (sameSuite is the one place that decides).
+ * - One suite only, known by its name as in run: shards run from suite files that differ in bytes (another
+ *   checkout, an edit) merge; a DIR, or an --out already holding results, of another suite name, or
+ *   --quick among full runs, is refused (suiteMismatch is the one place that decides).
+ * - Suite versions: the merged history is the inputs' histories combined (combineHistories), and the
+ *   merged suite and plan are those of its last version, the newest current version among the inputs.
+ *   Records of ids that plan does not hold stay in runs.jsonl and are counted as no longer planned, as
+ *   after editing a suite (splitByPlan).
  * - Records of one id: a record is a function of its spec, apart from when and how long it ran
  *   (startedAt, wallMs, train.wallMs, train.imagesPerSec, train.timeToTargetMs) and which version of
  *   the suite file planned it (suiteHash). Records equal but for those are duplicates and collapse into
@@ -23,12 +28,15 @@ import { parseRuns, readManifest, readRuns, readSamples } from './read.ts';
 import { MANIFEST_FILE, RUNS_FILE, SAMPLES_FILE, manifestFile, runsFile, samplesFile } from './paths.ts';
 import { assertOutIsDir, manifestExists, writeFileAtomic } from './store.ts';
 import { acquireLock, activeLock, describeHolder } from './lock.ts';
+import { combineHistories, splitByPlan, suiteHistory } from './versions.ts';
 
 export interface MergeResult {
   out: string;
   records: number;
   planned: number;
   missing: number;
+  /** records of ids the merged plan no longer holds: kept in runs.jsonl, left out of the report */
+  stale: number;
   /** records --out held before the merge (0 for a new --out) */
   had: number;
   /** records that were identical duplicates of one kept, or failed runs another record replaced */
@@ -36,13 +44,24 @@ export interface MergeResult {
   warnings: string[];
 }
 
-/** Whether two dirs hold results of one suite: the same suite file (sha256), both --quick or both not. */
-function sameSuite(a: Manifest, b: Manifest): boolean {
-  return a.suite.hash === b.suite.hash && (a.quick === true) === (b.quick === true);
-}
-
-function suiteLabel(m: Manifest): string {
-  return `${m.suite.file} (sha256 ${m.suite.hash.slice(0, 12)}${m.quick === true ? ', --quick' : ''})`;
+/**
+ * Why `held` (the dir `m` came from) cannot merge with `other` (the dir `o` came from), ending with `todo`;
+ * null when both hold one suite. As in run, a suite is known by its name, and --quick and full runs of it
+ * plan different runs, so they keep separate dirs.
+ */
+function suiteMismatch(held: string, m: Manifest, other: string, o: Manifest, todo: string): string | null {
+  const of = (x: Manifest) => `suite "${x.suite.name}" (${x.suite.file})`;
+  if (m.suite.name !== o.suite.name) {
+    return `${held}: holds results of ${of(m)}, not of ${of(o)}, which ${other} holds; a results dir holds one suite, known by its name: ${todo}`;
+  }
+  if ((m.quick === true) !== (o.quick === true)) {
+    const kind = (quick: boolean) => (quick ? 'a --quick run' : 'a full run (without --quick)');
+    return (
+      `${held}: holds ${kind(m.quick === true)} of ${of(m)}, and ${other} ${kind(o.quick === true)} of it (${o.suite.file}); ` +
+      `--quick and full runs plan different runs and keep separate dirs: ${todo}`
+    );
+  }
+  return null;
 }
 
 /** A record with where it was read: DIR/runs.jsonl */
@@ -55,11 +74,8 @@ export function mergeResults(dirs: string[], out: string): MergeResult {
   if (dirs.length === 0) throw new InputError('merge: expected one or more results dirs, got none');
   const manifests = dirs.map((d) => readManifest(d));
   manifests.forEach((m, i) => {
-    if (!sameSuite(manifests[0]!, m)) {
-      throw new InputError(
-        `${dirs[i]}: results of ${suiteLabel(m)} cannot merge with ${dirs[0]}: ${suiteLabel(manifests[0]!)}; merge only shards of the same suite file`,
-      );
-    }
+    const why = suiteMismatch(dirs[i]!, m, dirs[0]!, manifests[0]!, 'merge the dirs of each into its own --out');
+    if (why !== null) throw new InputError(why, { file: manifestFile(dirs[i]!) });
   });
   assertOutIsDir(out);
 
@@ -77,9 +93,8 @@ function mergeLocked(dirs: string[], manifests: Manifest[], out: string, tookOve
   let outManifest: Manifest | null = null;
   if (manifestExists(out)) {
     outManifest = readManifest(out);
-    if (!sameSuite(outManifest, manifests[0]!)) {
-      throw new InputError(`--out ${out}: holds results of ${suiteLabel(outManifest)}, not of ${suiteLabel(manifests[0]!)}; choose another --out`, { flag: 'out' });
-    }
+    const why = suiteMismatch(`--out ${out}`, outManifest, dirs[0]!, manifests[0]!, 'choose another --out');
+    if (why !== null) throw new InputError(why, { flag: 'out' });
   } else {
     // records without a manifest are not ours to overwrite
     for (const [f, file] of [[RUNS_FILE, runsFile(out)], [SAMPLES_FILE, samplesFile(out)]]) {
@@ -128,7 +143,11 @@ function mergeLocked(dirs: string[], manifests: Manifest[], out: string, tookOve
     for (const s of readSamples(d, { warn: (w) => void warnings.push(w) })) if (!samples.has(canonicalJson(s.data))) samples.set(canonicalJson(s.data), s);
   }
 
-  const base = outManifest ?? manifests[0]!;
+  // the newest version plans; of the inputs at that version, --out's manifest is kept, then the first DIR's
+  const inputs = [...(outManifest !== null ? [outManifest] : []), ...manifests];
+  const history = combineHistories(inputs.map(suiteHistory));
+  const newest = history.at(-1)!.hash;
+  const base = inputs.find((m) => suiteHistory(m).at(-1)!.hash === newest)!;
   const planOrder = base.plan.map((r) => r.id);
   const planned = new Set(planOrder);
   const records = [...planOrder.filter((id) => byId.has(id)), ...order.filter((id) => !planned.has(id))].map((id) => byId.get(id)!.rec);
@@ -136,8 +155,9 @@ function mergeLocked(dirs: string[], manifests: Manifest[], out: string, tookOve
   const mergedFrom = [...new Set([...(outManifest?.mergedFrom ?? []), ...dirs.filter((d) => path.resolve(d) !== outResolved)])];
   const manifest: Manifest = {
     ...rest,
-    startedAt: [...(outManifest !== null ? [outManifest] : []), ...manifests].map((m) => m.startedAt).sort()[0]!,
+    startedAt: inputs.map((m) => m.startedAt).sort()[0]!,
     mergedFrom,
+    history,
   };
 
   // manifest first: a merge stopped after it leaves --out's records as they were, and a rerun completes it
@@ -145,7 +165,8 @@ function mergeLocked(dirs: string[], manifests: Manifest[], out: string, tookOve
   if (samples.size > 0) writeIfChanged(samplesFile(out), JSON.stringify([...samples.values()]) + '\n');
   writeIfChanged(runsFile(out), records.map((r) => JSON.stringify(r) + '\n').join(''));
   const missing = planOrder.filter((id) => !byId.has(id)).length;
-  return { out, records: records.length, planned: planOrder.length, missing, had, collapsed, warnings };
+  const { current, stale } = splitByPlan(manifest, records);
+  return { out, records: current.length, planned: planOrder.length, missing, stale, had, collapsed, warnings };
 }
 
 /** Replaces FILE atomically, unless it already holds exactly `text` (a merge that adds nothing writes nothing). */

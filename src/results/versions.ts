@@ -14,6 +14,28 @@ export function suiteHistory(m: Manifest): SuiteVersion[] {
   return m.history ?? [{ hash: m.suite.hash, file: m.suite.file, time: m.startedAt, runsAdded: m.plan.length, planned: m.plan.length }];
 }
 
+/**
+ * The suite versions of several dirs of one suite as one history, as if their runs had gone into one dir
+ * in time order (the run rule: a version is appended when its sha256 differs from the last one). Each
+ * list keeps its own order and the lists interleave by time (ISO UTC, so compared as strings; a tie goes
+ * to the list given first). So one version in many shards is one entry, at its first time, and the last
+ * entry is the current version of the dir whose current version arrived last.
+ */
+export function combineHistories(histories: readonly (readonly SuiteVersion[])[]): SuiteVersion[] {
+  const next = histories.map(() => 0);
+  const combined: SuiteVersion[] = [];
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < histories.length; i++) {
+      const v = histories[i]![next[i]!];
+      if (v !== undefined && (pick < 0 || v.time < histories[pick]![next[pick]!]!.time)) pick = i;
+    }
+    if (pick < 0) return combined;
+    const v = histories[pick]![next[pick]!++]!;
+    if (combined.at(-1)?.hash !== v.hash) combined.push(v);
+  }
+}
+
 /** Records of the manifest's current plan, and how many others (no longer planned) were left out. */
 export function splitByPlan<R extends { id: string }>(m: Manifest, records: readonly R[]): { current: R[]; stale: number } {
   const planned = new Set(m.plan.map((r) => r.id));
