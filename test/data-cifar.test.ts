@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readyBackend } from '../src/backend/index.ts';
 import { InputError } from '../src/core/errors.ts';
 import type { DataSpec, InputSpec } from '../src/core/types.ts';
 import { assertDataAvailable, loadData, md5File, NetworkError, probeBatchFromData, sampleImages, verifyMd5 } from '../src/data/index.ts';
@@ -36,7 +36,7 @@ function writeSet(dir: string): void {
 
 let root: string;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await readyBackend('cpu');
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-cifar-'));
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
