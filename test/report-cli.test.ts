@@ -122,9 +122,9 @@ describe('initbench report (CLI)', () => {
     fs.writeFileSync(file, text.slice(0, text.length - 200)); // cut inside the last record
     const r = cli([dir]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`line ${records.length} is truncated`);
+    expect(r.stderr).toContain(`${file}:${records.length}: truncated (an interrupted write); skipped it`);
     const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
-    expect(html).toContain(`line ${records.length} is truncated`);
+    expect(html).toContain(`runs.jsonl:${records.length}: truncated (an interrupted write)`);
     expect(html).toContain(`${records.length - 1} runs:`);
     expect(r.stdout).toMatch(/report: .*report\.html/);
   });
