@@ -179,8 +179,8 @@ export interface ReadResultsOptions {
 /**
  * Reads a results dir for a report: the manifest, the records (the last record of each id wins, so a
  * failed run retried on resume shows its retry; records no longer planned come last, see splitByPlan),
- * and warnings (truncated last line with its number). No runs → InputError; records of another suite
- * file than the dir's suite versions → InputError unless allowMixed.
+ * and warnings (each bad line, named). No readable runs → InputError; records of another suite file
+ * than the dir's suite versions → InputError unless allowMixed.
  */
 export async function readResults(
   dir: string,
