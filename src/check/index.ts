@@ -4,7 +4,7 @@ export { type OpCase, ALL_CASES, CONV_CASES, DENSE_CASES, ACTIVATION_CASES, POOL
 export { checkOpsOnBackend, checkFiniteDifferences, finiteDifferenceGradient, FD_STEP, FD_RTOL, fdTolerance } from './ops.ts';
 export { type ModelCase, MODEL_CASES, checkModel, checkModels } from './model-check.ts';
 export { type CheckOptions, type CheckRun, ALL_BACKENDS, runChecks } from './run.ts';
-export { counts, formatSummary, formatTable, summarize, familyOf, type SummaryRow } from './table.ts';
+export { counts, summarize, familyOf, type SummaryRow } from './table.ts';
 export { type ImplCheckOptions, type ImplCheckResult, runImplCheck } from './impl/run.ts';
 export { DEFAULT_IMPL_TIMEOUT_MS, IMPL_FUNCTIONS, IMPL_FUNCTION_NAMES, type ImplOptions, type Layout } from './impl/contract.ts';
 export { checkAndWrite, implCheckAndWrite, type ImplCheckReport } from './report.ts';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
-import type { CheckReport, DataSamples, InitAuditRow, Manifest, RunRecord } from '../core/types.ts';
+import type { CheckReport, DataSamples, InitAuditRow, Manifest, RunRecord, RunStatus } from '../core/types.ts';
 import {
   REPORT_FILE, ROOT_MARKER, acquireLock, type DirLock, chartsDir, checkFile, indexFile, initStatsFile, isInitbenchRoot, readCheckReport, readInitStats,
   readManifest, readResults, readRuns, readSamples, reportFile, resultsDirsIn, resultsRootOf, runsFile, samplesFile, splitByPlan, writeFileAtomic,
@@ -18,14 +18,14 @@ import { deadFractionChart, gradVarianceChart, postMomentChart, preVarianceChart
 import { sampleImages, samplesChart } from './charts/samples.ts';
 import { accuracyChart, lossChart } from './charts/training.ts';
 import { trainabilityChart } from './charts/trainability.ts';
-import { formatSummary, headline, type HeadlineRow } from './headline.ts';
+import { formatSummary, headline, type Claim, type HeadlineRow } from './headline.ts';
 import { renderPage, suiteDescription, type ChartSection, type MissingSection } from './page.ts';
 import {
   accuracyRows, chanceRows, initLabeler, layerRows, lossRows, sortLabels, trainabilityRows,
 } from './rows.ts';
 import { escapeHtml } from './util.ts';
 
-export { formatSummary, headline, type HeadlineRow } from './headline.ts';
+export { formatSummary, headline, type Claim, type HeadlineRow } from './headline.ts';
 export type { ChartSection, MissingSection } from './page.ts';
 
 export interface ReportOptions {
@@ -56,6 +56,10 @@ export interface ReportResult {
   headline: string[];
   /** the headline numbers, for the terminal table */
   rows: HeadlineRow[];
+  /** the seed's claims, each with its verdict on these records */
+  claims: Claim[];
+  /** the current records by status */
+  counts: Record<RunStatus, number>;
   /** what could not be shown and why */
   missing: MissingSection[];
   warnings: string[];
@@ -229,9 +233,16 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
     warn.push(...written.notes);
   }
   return {
-    html: out, charts: files, sections: charts.map((c) => c.name), headline: h.sentences, rows: h.rows, missing,
+    html: out, charts: files, sections: charts.map((c) => c.name), headline: h.sentences, rows: h.rows, claims: h.claims, counts: statusCounts(records), missing,
     warnings: warn, index, bytes: Buffer.byteLength(html), ms: performance.now() - t0,
   };
+}
+
+/** Records by status, every status present (0 when none). */
+export function statusCounts(records: readonly RunRecord[]): Record<RunStatus, number> {
+  const c: Record<RunStatus, number> = { ok: 0, stalled: 0, diverged: 0, failed: 0 };
+  for (const r of records) c[r.status]++;
+  return c;
 }
 
 /** The headline numbers of a set of records (for a terminal table without writing a page). */

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { backendFlag, jobsFlag } from '../options.ts';
 import { runFromArgs } from './run.ts';
-import { checkFile, initStatsFile, resultsRootOf } from '../../results/paths.ts';
+import { headlineJson, headlineText } from './report.ts';
+import { checkFile, initStatsFile, resultsRootOf, runsFile } from '../../results/paths.ts';
 
 /** The shipped default suite, wherever initbench is run from. */
 export const DEFAULT_SUITE = fileURLToPath(new URL('../../../suites/default.json', import.meta.url));
@@ -16,6 +17,7 @@ interface BenchArgs {
   prune: boolean;
   'data-dir'?: string;
   audit: boolean;
+  json: boolean;
 }
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
@@ -31,13 +33,18 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       prune: { type: 'boolean', default: false, describe: 'remove recorded runs the default suite no longer plans' },
       'data-dir': { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' },
       audit: { type: 'boolean', default: true, describe: 'also audit every initializer and cross-check the reference vs tfjs for the report (--no-audit skips, ~12 s)' },
-    }) as never,
+      json: { type: 'boolean', default: false, describe: 'print the headline, claims, counts and paths as one JSON object (progress on stderr; exit 0 whatever the verdicts)' },
+    })
+      .example('$0 bench', 'run the default suite (resumable), audit, check, and write results/default/report.html')
+      .example('$0 bench --quick --no-audit', 'a smoke run in about a minute')
+      .example('$0 bench --json > headline.json', 'the headline as JSON for a CI job to gate on') as never,
   handler: async (args) => {
     const t0 = Date.now();
-    const r = await runFromArgs({ ...args, suite: DEFAULT_SUITE, shard: undefined, force: false });
+    const r = await runFromArgs({ ...args, suite: DEFAULT_SUITE, shard: undefined, force: false }, args.json);
+    const say = (s: string): void => void (args.json ? process.stderr : process.stdout).write(s);
     // The report's initializer audit and cross-check table read these files beside the suite's dir.
     const root = resultsRootOf(r.out);
-    let checkFailed = 0;
+    let checkCounts: { passed: number; failed: number } | null = null;
     if (args.audit) {
       const t1 = Date.now();
       // tfjs (backend, audit, check) loads here, not at start-up
@@ -49,16 +56,22 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       const audit = auditAll();
       writeFileAtomic(initStatsFile(root), JSON.stringify(audit.rows, null, 2) + '\n');
       const dev = audit.rows.filter((x) => x.verdict === 'deviates').map((x) => `${x.init} ×${x.ratio.toFixed(3)}`);
-      process.stdout.write(`init-stats: ${audit.rows.length} initializers audited in ${((Date.now() - t1) / 1000).toFixed(1)} s; deviating from nominal: ${dev.join(', ') || 'none'}\n`);
+      say(`init-stats: ${audit.rows.length} initializers audited in ${((Date.now() - t1) / 1000).toFixed(1)} s; deviating from nominal: ${dev.join(', ') || 'none'}\n`);
       const t2 = Date.now();
       const { report } = await checkAndWrite({ backends: 'all', out: checkFile(root) });
-      checkFailed = report.failed;
-      process.stdout.write(`check: ${report.passed} passed, ${report.failed} failed (reference vs tfjs) in ${((Date.now() - t2) / 1000).toFixed(1)} s\n`);
+      checkCounts = { passed: report.passed, failed: report.failed };
+      say(`check: ${report.passed} passed, ${report.failed} failed (reference vs tfjs) in ${((Date.now() - t2) / 1000).toFixed(1)} s\n`);
     }
-    const { writeReport, terminalSummary } = await import('../../report/index.ts');
+    const { writeReport } = await import('../../report/index.ts');
     const rep = await writeReport(r.out);
-    process.stdout.write(terminalSummary(rep) + '\n');
+    if (args.json) {
+      // a CI job gates on the JSON: its verdicts, not our exit code
+      const files = { ...(headlineJson(r.out, rep)['files'] as object), runs: runsFile(r.out), ...(args.audit ? { check: checkFile(root), initStats: initStatsFile(root) } : {}) };
+      process.stdout.write(JSON.stringify(headlineJson(r.out, rep, { files, check: checkCounts, seconds: (Date.now() - t0) / 1000 }), null, 2) + '\n');
+      return;
+    }
+    process.stdout.write(headlineText(rep) + '\n');
     process.stdout.write(`bench: ${((Date.now() - t0) / 1000).toFixed(1)} s in all; report: ${rep.html}\n`);
-    if (r.counts.failed > 0 || checkFailed > 0) process.exitCode = 1;
+    if (r.counts.failed > 0 || (checkCounts?.failed ?? 0) > 0) process.exitCode = 1;
   },
 };

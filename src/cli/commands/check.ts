@@ -4,7 +4,8 @@ import { inputError } from '../../core/errors.ts';
 import { MAX_TIMER_MS } from '../options.ts';
 import { BACKEND_NAMES } from '../../backend/choices.ts';
 import { DEFAULT_IMPL_TIMEOUT_MS, type Layout } from '../../check/impl/contract.ts';
-import { counts, formatSummary, formatTable } from '../../check/table.ts';
+import { counts, summarize, type SummaryRow } from '../../check/table.ts';
+import { fmtNum, formatTable } from '../table.ts';
 import { checkFile } from '../../results/paths.ts';
 
 interface CheckArgs {
@@ -53,6 +54,25 @@ function summary(rows: CheckRow[], wallMs: number): string {
   return `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped in ${(wallMs / 1000).toFixed(1)}s`;
 }
 
+/** One line per case; a failure's detail under it. */
+export function caseTable(rows: readonly CheckRow[], width?: number): string {
+  const columns = [{ header: 'op' }, { header: 'case' }, { header: 'backend' }, { header: 'max abs', align: 'right' }, { header: 'max rel', align: 'right' }, { header: 'verdict' }] as const;
+  const cells = rows.map((r) => [r.op, r.case, r.backend, fmtNum(r.maxAbs), fmtNum(r.maxRel), r.verdict]);
+  const notes = rows.map((r) => (r.verdict !== 'pass' ? r.detail : null));
+  return formatTable(columns, cells, { notes, ...(width !== undefined ? { width } : {}) });
+}
+
+/** One line per op family and backend: case counts and the worst error against its tolerance. */
+export function summaryTable(rows: readonly SummaryRow[], width?: number): string {
+  const columns = [
+    { header: 'family' }, { header: 'backend' }, { header: 'cases', align: 'right' }, { header: 'failed', align: 'right' },
+    { header: 'skipped', align: 'right' }, { header: 'max abs (atol)', align: 'right' }, { header: 'max rel (rtol)', align: 'right' },
+  ] as const;
+  const worst = (w: SummaryRow['abs']): string => (w === null ? '-' : `${fmtNum(w.err)} (${fmtNum(w.tol)})`);
+  const cells = rows.map((s) => [s.family, s.backend, String(s.cases), String(s.failed), String(s.skipped), worst(s.abs), worst(s.rel)]);
+  return formatTable(columns, cells, width !== undefined ? { width } : {});
+}
+
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: 'check',
   describe: 'cross-check the float64 reference against tfjs on every backend (or --impl: your own module)',
@@ -69,9 +89,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const t0 = performance.now();
     // the summary and the failures in full; --verbose: every case
     const tables = (rows: CheckRow[]): string => {
-      if (args.verbose) return formatTable(rows);
+      if (args.verbose) return caseTable(rows);
       const bad = rows.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
-      return formatSummary(rows) + (bad.length > 0 ? `\nfailures:\n${formatTable(bad)}` : '');
+      return summaryTable(summarize(rows)) + (bad.length > 0 ? `\nfailures:\n${caseTable(bad)}` : '');
     };
     if (args.impl !== undefined) {
       const layout = parseLayout(args.layout);

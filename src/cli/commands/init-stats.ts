@@ -4,6 +4,7 @@ import { InputError, inputError } from '../../core/errors.ts';
 import { AUDIT_SHAPE, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { parseActivation, parseBackend, backendFlag } from '../options.ts';
 import { initStatsFile } from '../../results/paths.ts';
+import { fmtNum, formatTable } from '../table.ts';
 
 interface Args {
   init?: string;
@@ -53,32 +54,27 @@ function parseSeed(v: unknown): number {
   return n;
 }
 
-const fmt = (x: number | null): string => {
-  if (x === null) return '-';
-  if (x === 0) return '0';
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e4 ? x.toPrecision(4) : x.toExponential(3);
-};
-
-export function formatAuditTable(rows: readonly InitAuditRow[]): string {
-  const head = ['init', 'K', 'nominal var', 'measured var', 'CI', 'ratio', 'mean', 'min … max', 'support', '‖WᵀW−g²I‖', 'verdict'];
+export function formatAuditTable(rows: readonly InitAuditRow[], width?: number): string {
+  const R = 'right' as const;
+  const columns = [
+    { header: 'init' }, { header: 'K', align: R }, { header: 'nominal var', align: R }, { header: 'measured var', align: R }, { header: 'CI', align: R },
+    { header: 'ratio', align: R }, { header: 'mean', align: R }, { header: 'min … max', align: R }, { header: 'support', align: R },
+    { header: '‖WᵀW−g²I‖', align: R }, { header: 'verdict' },
+  ];
   const body = rows.map((r) => [
     r.init,
     String(r.samples),
-    fmt(r.nominalVariance),
-    fmt(r.measuredVariance),
-    `[${fmt(r.ci[0])}, ${fmt(r.ci[1])}]`,
-    fmt(r.ratio),
-    fmt(r.mean),
-    `${fmt(r.min)} … ${fmt(r.max)}`,
-    r.support === null ? 'ℝ' : r.support[0] === -r.support[1] ? `±${fmt(r.support[1])}` : `[${fmt(r.support[0])}, ${fmt(r.support[1])}]`,
-    fmt(r.orthogonalityError),
-    r.verdict === 'ok' ? 'ok' : `DEVIATES ×${r.ratio.toFixed(3)}`,
+    fmtNum(r.nominalVariance),
+    fmtNum(r.measuredVariance),
+    `[${fmtNum(r.ci[0])}, ${fmtNum(r.ci[1])}]`,
+    fmtNum(r.ratio),
+    fmtNum(r.mean),
+    `${fmtNum(r.min)} … ${fmtNum(r.max)}`,
+    r.support === null ? 'ℝ' : r.support[0] === -r.support[1] ? `±${fmtNum(r.support[1])}` : `[${fmtNum(r.support[0])}, ${fmtNum(r.support[1])}]`,
+    fmtNum(r.orthogonalityError),
+    r.verdict === 'ok' ? 'ok' : `DEVIATES ×${fmtNum(r.ratio)}`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+  return formatTable(columns, body, width !== undefined ? { width } : {});
 }
 
 export const initStatsCommand: CommandModule<object, Args> = {

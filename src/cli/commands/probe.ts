@@ -11,6 +11,7 @@ import type { AggregateProbe, Spread } from '../../probe/index.ts';
 import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, ARCH_KINDS, BUILTIN_DEFAULTS } from '../../suite/defaults.ts';
 import type { SuitePoint } from '../../suite/schema.ts';
 import { backendFlag, parseActivation, parseBackend, wholeNumber } from '../options.ts';
+import { fmtNum, formatTable } from '../table.ts';
 
 
 interface Args {
@@ -129,49 +130,59 @@ export function probeRunSpec(o: ProbeCliOptions, repeat: number): RunSpec {
   return spec;
 }
 
-const num = (x: number | null): string => {
-  if (x === null) return '-';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e4 ? x.toPrecision(4) : x.toExponential(2);
-};
-const pm = (s: Spread): string => (s.mean === null ? '-' : s.sd === null ? num(s.mean) : `${num(s.mean)} ± ${num(s.sd)}`);
+/** mean ± sd; a variance's sd as a share of its mean, which reads at a glance and keeps the column narrow */
+const pm = (s: Spread): string => (s.mean === null ? '-' : s.sd === null ? fmtNum(s.mean) : `${fmtNum(s.mean)} ± ${fmtNum(s.sd)}`);
+const pmRel = (s: Spread): string =>
+  s.mean === null ? '-' : s.sd === null || s.mean === 0 ? pm(s) : `${fmtNum(s.mean)} ±${(Math.abs(s.sd / s.mean) * 100).toFixed(1)}%`;
 
-export function formatProbe(o: ProbeCliOptions, agg: AggregateProbe, backend: string): string {
+export function formatProbe(o: ProbeCliOptions, agg: AggregateProbe, backend: string, width?: number): string {
   const act = o.activation.alpha !== undefined ? `${o.activation.name}(${o.activation.alpha})` : o.activation.name;
-  const lines: string[] = [];
-  lines.push(
-    `probe: ${o.init.name} + ${act}, ${o.arch.kind} depth ${o.arch.depth} width ${o.arch.width} kernel ${o.arch.kernel}, ` +
-      `${o.input.height}×${o.input.width}×${o.input.channels} input, batch ${o.batch} of N(0, ${o.inputStd}²), ` +
-      `${agg.results} seed${agg.results === 1 ? '' : 's'} (mean ± sd), ${backend}`,
+  const w = width !== undefined ? { width } : {};
+  const R = 'right' as const;
+  const forward = formatTable(
+    [{ header: 'layer' }, { header: 'pre var', align: R }, { header: 'theory', align: R }, { header: 'band (±2σ)', align: R }, { header: 'post var', align: R }, { header: 'dead', align: R }, { header: 'sat', align: R }],
+    agg.layers.map((l) => [
+      l.name,
+      pmRel(l.stats['pre.variance']),
+      fmtNum(l.theory.preVariance),
+      l.theory.preVarianceBand === null ? '-' : `${fmtNum(l.theory.preVarianceBand[0])} … ${fmtNum(l.theory.preVarianceBand[1])}`,
+      pmRel(l.stats['post.variance']),
+      fmtNum(l.stats.deadFraction.mean),
+      fmtNum(l.stats.saturatedFraction.mean),
+    ]),
+    {
+      ...w,
+      title: [
+        `probe: ${o.init.name} + ${act}, ${o.arch.kind} depth ${o.arch.depth} width ${o.arch.width} kernel ${o.arch.kernel}, ` +
+          `${o.input.height}×${o.input.width}×${o.input.channels} input, batch ${o.batch} of N(0, ${o.inputStd}²), ` +
+          `${agg.results} seed${agg.results === 1 ? '' : 's'} (mean ± sd), ${backend}`,
+        'band: finite-width spread of one draw of the layer (Hanin & Rolnick), from src/theory; none with batch norm',
+      ],
+    },
   );
-  lines.push(`gradients: backward from a unit-variance Gaussian cotangent at the ${o.arch.head === 'none' ? 'last activation' : 'logits'}`);
-  lines.push('band: finite-width spread of one draw of the layer (Hanin & Rolnick), from src/theory; none with batch norm');
-  const header = ['layer', 'pre var', 'theory', 'band (±2σ)', 'pre mean', 'post var', 'post mean', 'dead', 'sat', 'grad pre var', 'theory', 'grad W var'];
-  const rows = agg.layers.map((l) => [
-    l.name,
-    pm(l.stats['pre.variance']),
-    num(l.theory.preVariance),
-    l.theory.preVarianceBand === null ? '-' : `${num(l.theory.preVarianceBand[0])} … ${num(l.theory.preVarianceBand[1])}`,
-    pm(l.stats['pre.mean']),
-    pm(l.stats['post.variance']),
-    pm(l.stats['post.mean']),
-    l.stats.deadFraction.mean === null ? '-' : l.stats.deadFraction.mean.toFixed(3),
-    l.stats.saturatedFraction.mean === null ? '-' : l.stats.saturatedFraction.mean.toFixed(3),
-    pm(l.stats['gradPre.variance']),
-    num(l.theory.gradPreVariance),
-    pm(l.stats['gradWeight.variance']),
-  ]);
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
-  const fmtRow = (r: string[]): string => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
-  lines.push(fmtRow(header));
-  for (const r of rows) lines.push(fmtRow(r));
+  const backward = formatTable(
+    [{ header: 'layer' }, { header: 'pre mean', align: R }, { header: 'post mean', align: R }, { header: 'grad pre var', align: R }, { header: 'theory', align: R }, { header: 'grad W var', align: R }],
+    agg.layers.map((l) => [
+      l.name,
+      pm(l.stats['pre.mean']),
+      pm(l.stats['post.mean']),
+      pmRel(l.stats['gradPre.variance']),
+      fmtNum(l.theory.gradPreVariance),
+      pmRel(l.stats['gradWeight.variance']),
+    ]),
+    { ...w, title: [`means; gradients: backward from a unit-variance Gaussian cotangent at the ${o.arch.head === 'none' ? 'last activation' : 'logits'}`] },
+  );
   const s = agg.summary;
-  const range = (x: Spread): string => (x.min !== null && x.max !== null && x.n > 1 ? ` [${num(x.min)} … ${num(x.max)}]` : '');
-  lines.push('summary');
-  lines.push(`  perLayerRatio  ${pm(s.perLayerRatio)}${range(s.perLayerRatio)}   theory ${num(s.theoryPerLayerRatio)}   (geometric mean of Var(z_l)/Var(z_{l−1}), l = 2..${o.arch.depth})`);
-  lines.push(`  lastOverFirst  ${pm(s.lastOverFirst)}${range(s.lastOverFirst)}   theory ${num(s.theoryLastOverFirst)}`);
-  return lines.join('\n') + '\n';
+  const range = (x: Spread): string => (x.min !== null && x.max !== null && x.n > 1 ? ` [${fmtNum(x.min)} … ${fmtNum(x.max)}]` : '');
+  const summary = formatTable(
+    [{ header: 'summary' }, { header: 'measured', align: R }, { header: 'seeds range', align: R }, { header: 'theory', align: R }],
+    [
+      ['perLayerRatio', pm(s.perLayerRatio), range(s.perLayerRatio).trim(), fmtNum(s.theoryPerLayerRatio)],
+      ['lastOverFirst', pm(s.lastOverFirst), range(s.lastOverFirst).trim(), fmtNum(s.theoryLastOverFirst)],
+    ],
+    { ...w, title: [`perLayerRatio: geometric mean of Var(z_l)/Var(z_{l−1}), l = 2..${o.arch.depth}`] },
+  );
+  return `${forward}\n${backward}\n${summary}`;
 }
 
 export const probeCommand: CommandModule<object, Args> = {

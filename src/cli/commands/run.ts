@@ -51,8 +51,12 @@ function planProgressPrinter(): (p: PlanProgress) => void {
   };
 }
 
-/** Shared by `run` and `bench`: parses flags, plans (exit 2 on bad input, nothing written), runs. */
-export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string }): Promise<RunSuiteResult> {
+/**
+ * Shared by `run` and `bench`: parses flags, plans (exit 2 on bad input, nothing written), runs.
+ * With `quiet` (bench --json) its lines go to stderr, so stdout holds only the JSON.
+ */
+export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string }, quiet = false): Promise<RunSuiteResult> {
+  const say = (s: string): void => void (quiet ? process.stderr : process.stdout).write(s);
   const backend = parseBackend(args.backend);
   const requested = parseJobs(args.jobs) ?? defaultJobsFor(backend);
   const shard = parseShard(args.shard);
@@ -64,13 +68,13 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   assertWritableDir('out', out);
   // a worker per run at most: more would start threads (each with its own tfjs) that never get work
   const jobs = Math.max(1, Math.min(requested, shard !== null ? shardSlice(loaded.plan.runs, shard).length : loaded.plan.runs.length));
-  const progress = process.stdout.isTTY === true ? 'bar' : 'lines';
-  process.stdout.write(
+  const progress = process.stdout.isTTY === true && !quiet ? 'bar' : 'lines';
+  say(
     `${loaded.plan.name}: ${loaded.plan.runs.length} runs${shard !== null ? `, shard ${shard.k}/${shard.n} takes ${shardSlice(loaded.plan.runs, shard).length}` : ''}${loaded.plan.quick ? ' (--quick)' : ''}, ${jobs} worker${jobs === 1 ? '' : 's'} → ${out}\n`,
   );
   const { runSuite } = await import('../../run/runner.ts');
-  const result = await runSuite(loaded, { out, shard, resume: args.resume, prune: args.prune, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
-  process.stdout.write(summaryLine(result) + '\n');
+  const result = await runSuite(loaded, { out, shard, resume: args.resume, prune: args.prune, jobs, backend, dataDir: resolveDataDir(args['data-dir']), progress, log: (l: string) => say(l + '\n'), ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  say(summaryLine(result) + '\n');
   return result;
 }
 
