@@ -6,6 +6,7 @@ import yargs, { type CommandModule } from 'yargs';
 import { DiskFullError, InputError } from '../core/errors.ts';
 import { noteMissingTfjsNodeOnce } from '../backend/notice.ts';
 import { COMMANDS } from './commands/index.ts';
+import { oneLineYargsMessage } from './options.ts';
 
 export async function main(argv: string[]): Promise<void> {
   // `initbench … | head` (or `2>&1 | head`) closes our stdout or stderr early: that is the reader's
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
     .fail((msg, err) => {
       // yargs' own validation (unknown flag, bad choice) and our InputErrors both exit 2.
       if (err !== undefined && err !== null && !(err instanceof InputError)) throw err;
-      const text = err instanceof InputError ? err.message : msg;
+      const text = err instanceof InputError ? err.message : oneLineYargsMessage(msg);
       process.stderr.write(`initbench: ${text}\n`);
       process.exit(2);
     });
@@ -46,6 +47,15 @@ export async function main(argv: string[]): Promise<void> {
     if (args['backend'] === 'auto') noteMissingTfjsNodeOnce();
   });
   for (const c of COMMANDS) cli.command(c as CommandModule);
+  cli
+    .example('$0 bench --quick', 'a smoke run of the default suite and its report, in about a minute')
+    .example('$0 run he2015', 'run a shipped suite by the name `initbench list` prints')
+    .example('$0 probe --init xavier-normal --depth 30', 'per-layer variances at init beside the theory');
+  // no command at all: the overview, as a first look rather than an error
+  if (argv.length === 0) {
+    cli.showHelp('log');
+    return;
+  }
   try {
     await cli.parseAsync();
   } catch (e) {

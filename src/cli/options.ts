@@ -25,8 +25,32 @@ export function parseActivation(name: unknown, alpha: unknown): ActivationSpec {
 /** Node timers hold at most 2³¹−1 ms (~24.8 days); a longer setTimeout/AbortSignal.timeout fires after 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * A number flag as typed. yargs turns a `type: 'number'` flag's value into a Number before we see it
+ * ("ten" → NaN, "1e3" → 1000, "0x10" → 16): the checks run on the token on the command line, so they
+ * stay as strict as before and an error quotes what the user typed. A default, or a value from code,
+ * passes through.
+ */
+export function typedToken(flag: string, v: unknown): unknown {
+  if (typeof v !== 'number') return v;
+  let token: string | undefined;
+  const argv = process.argv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${flag}`) token = argv[i + 1];
+    else if (a.startsWith(`--${flag}=`)) token = a.slice(flag.length + 3);
+  }
+  return token !== undefined && (Number.isNaN(v) || Number(token) === v) ? token : v;
+}
+
+/** A numeric flag: `[number]` in --help; check its value with wholeNumber (or the flag's own parser, via typedToken). */
+export function numberFlag(describe: string, dflt?: number): { type: 'number'; describe: string; default?: number } {
+  return { type: 'number', describe, ...(dflt !== undefined ? { default: dflt } : {}) };
+}
+
 /** --FLAG N: a whole number in [min, max] (digits only: no signs, fractions or exponents). */
-export function wholeNumber(flag: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function wholeNumber(flag: string, raw: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = typedToken(flag, raw);
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw inputError({ flag, expected: max < Number.MAX_SAFE_INTEGER ? `a whole number in [${min}, ${max}]` : `a whole number ≥ ${min}`, got: v });
@@ -47,7 +71,7 @@ export function parseJobs(v: unknown): number | undefined {
   const n = wholeNumber('jobs', v, 1);
   const max = MAX_JOBS_PER_CORE * cores();
   if (n > max) {
-    throw inputError({ flag: 'jobs', expected: `at most ${max} workers (${MAX_JOBS_PER_CORE} per core on ${cores()} cores; more add memory, not speed)`, got: v });
+    throw inputError({ flag: 'jobs', expected: `at most ${max} workers (${MAX_JOBS_PER_CORE} per core on ${cores()} cores; more add memory, not speed)`, got: typedToken('jobs', v) });
   }
   return n;
 }
@@ -90,10 +114,22 @@ export function parseShard(v: unknown): Shard | null {
 export const backendFlag = {
   type: 'string',
   default: 'auto',
-  describe: `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`,
+  choices: BACKEND_CHOICES,
+  describe: 'tfjs backend (auto: the fastest that loads)',
 } as const;
 
 export const jobsFlag = {
-  type: 'string',
+  type: 'number',
   describe: `parallel workers (default: cores; 1 on tfjs-node, which is multi-threaded itself); at most ${MAX_JOBS_PER_CORE} per core`,
 } as const;
+
+/**
+ * yargs' own "Invalid values:" (a value outside a flag's `choices`) spans lines; as one line, in our
+ * words: `--backend: unknown value "tpu" (did you mean "cpu"?); known: auto, node, …`. Other messages pass.
+ */
+export function oneLineYargsMessage(msg: string): string {
+  const bad = [...msg.matchAll(/Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/gm)];
+  if (bad.length === 0) return msg.replace(/\s*\n\s*/g, ' ');
+  const unquote = (x: string): string => (x.startsWith('"') ? (JSON.parse(x) as string) : x);
+  return bad.map(([, flag, given, choices]) => `--${flag}: ${unknownNameMessage('value', unquote(given!), choices!.split(/,\s*/).map(unquote))}`).join('; ');
+}

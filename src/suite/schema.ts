@@ -200,6 +200,9 @@ export const SuiteSchema = Type.Object(
       description: 'suite name; default results dir is results/<name>/',
     }),
     description: Type.String({ description: 'what the study asks' }),
+    summary: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 72, pattern: '^[^\\n]*$', expected: 'one line of at most 72 characters', description: 'one line for `initbench list`' }),
+    ),
     seed: int(1, 'suite seed (non-zero); every run\'s seed derives from it', { maximum: 2147483647 }),
     seeds: Type.Optional(int(1, 'repeats of every matrix point with different seeds', { maximum: 10000 })),
     defaults: Type.Optional(Point),

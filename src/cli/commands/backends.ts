@@ -3,7 +3,11 @@ import type { CommandModule } from 'yargs';
 export const backendsCommand: CommandModule<object, { json: boolean }> = {
   command: 'backends',
   describe: 'list tfjs backends: whether each loads, its version, threads, the kernels we register, and what auto picks',
-  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('$0 backends', 'load each backend and say which one --backend auto picks')
+      .example('$0 backends --json', 'the same as JSON') as never,
   handler: async (args) => {
     const { inspectBackends } = await import('../../backend/index.ts');
     const report = await inspectBackends();

@@ -11,7 +11,7 @@ export const DEFAULT_SUITE = fileURLToPath(new URL('../../../suites/default.json
 interface BenchArgs {
   out?: string;
   backend: string;
-  jobs?: string;
+  jobs?: number;
   quick: boolean;
   resume: boolean;
   prune: boolean;

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { BackendName, CheckRow } from '../../core/types.ts';
 import { inputError } from '../../core/errors.ts';
-import { MAX_TIMER_MS } from '../options.ts';
+import { MAX_TIMER_MS, typedToken } from '../options.ts';
 import { BACKEND_NAMES } from '../../backend/choices.ts';
 import { DEFAULT_IMPL_TIMEOUT_MS, type Layout } from '../../check/impl/contract.ts';
 import { counts, summarize, type SummaryRow } from '../../check/table.ts';
@@ -15,7 +15,7 @@ interface CheckArgs {
   out?: string;
   impl?: string;
   layout?: string;
-  timeout?: string;
+  timeout?: number;
 }
 
 /** results/check/check.json: where the report of any results/NAME looks for it */
@@ -42,8 +42,9 @@ function parseLayout(v: string | undefined): Layout | undefined {
 }
 
 /** --timeout MS for --impl: past what a Node timer holds, every call would time out after 1 ms. */
-export function parseImplTimeout(v: string | undefined): number {
-  if (v === undefined) return DEFAULT_IMPL_TIMEOUT_MS;
+export function parseImplTimeout(raw: number | string | undefined): number {
+  if (raw === undefined) return DEFAULT_IMPL_TIMEOUT_MS;
+  const v = typedToken('timeout', raw);
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0 || n > MAX_TIMER_MS) throw inputError({ flag: 'timeout', expected: `milliseconds > 0 and ≤ ${MAX_TIMER_MS}`, got: v });
   return n;
@@ -83,8 +84,11 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('verbose', { type: 'boolean', default: false, describe: 'print every case, not only the summary per op family and backend and the failures' })
       .option('out', { type: 'string', describe: `write the CheckReport here (default ${DEFAULT_CHECK_OUT}; --impl: only when given)` })
       .option('impl', { type: 'string', describe: 'check your own module (.ts or .js) exporting conv2d, conv2dBackward, relu, … (see README)' })
-      .option('layout', { type: 'string', describe: '--impl: NHWC (default) or NCHW, overriding the module\'s options.layout' })
-      .option('timeout', { type: 'string', describe: `--impl: ms per call before it counts as hung (default ${DEFAULT_IMPL_TIMEOUT_MS})` }) as never,
+      .option('layout', { type: 'string', choices: ['NHWC', 'NCHW'], describe: '--impl: the tensor layout (default NHWC), overriding the module\'s options.layout' })
+      .option('timeout', { type: 'number', describe: `--impl: ms per call before it counts as hung (default ${DEFAULT_IMPL_TIMEOUT_MS})` })
+      .example('$0 check', 'every backend that loads against the float64 reference: a summary, failures in full')
+      .example('$0 check --backend cpu --verbose', 'one backend, every case')
+      .example('$0 check --impl ./my-conv.ts', 'check your own conv2d, conv2dBackward, relu, … module') as never,
   handler: async (args) => {
     const t0 = performance.now();
     // the summary and the failures in full; --verbose: every case

@@ -24,7 +24,9 @@ export const dataCommand: CommandModule<object, DataArgs> = {
       .option('data-dir', { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' })
       .option('archive', { type: 'string', describe: 'unpack this already-downloaded cifar-10-binary.tar.gz instead of downloading' })
       .option('url', { type: 'string', describe: 'download from this mirror instead (the md5 is still checked)' })
-      .option('force', { type: 'boolean', default: false, describe: 'fetch and unpack even when the files are already in place' }) as never,
+      .option('force', { type: 'boolean', default: false, describe: 'fetch and unpack even when the files are already in place' })
+      .example('$0 data cifar10', 'download CIFAR-10 (170 MB) into data/, check its md5, unpack it')
+      .example('$0 data cifar10 --archive ~/Downloads/cifar-10-binary.tar.gz', 'unpack a copy you already have') as never,
   handler: async (args) => {
     const dataDir = resolveDataDir(args['data-dir']);
     // the flags first: a bad one is an error even when the data is already in place

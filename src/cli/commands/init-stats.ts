@@ -1,8 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { InitAuditRow, InitSpec } from '../../core/types.ts';
 import { InputError, inputError } from '../../core/errors.ts';
-import { AUDIT_SHAPE, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
-import { parseActivation, parseBackend, backendFlag } from '../options.ts';
+import { ACTIVATION_NAMES, AUDIT_SHAPE, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
+import { parseActivation, parseBackend, backendFlag, typedToken } from '../options.ts';
 import { initStatsFile } from '../../results/paths.ts';
 import { fmtNum, formatTable } from '../table.ts';
 
@@ -10,10 +10,10 @@ interface Args {
   init?: string;
   all: boolean;
   shape: string;
-  samples?: string;
+  samples?: number;
   activation: string;
   alpha?: number;
-  seed: string;
+  seed: number;
   mode?: string;
   gain?: number;
   std?: number;
@@ -41,14 +41,16 @@ export function parseShape(v: unknown): number[] {
   return dims;
 }
 
-function parseSamples(v: unknown): number | undefined {
-  if (v === undefined) return undefined;
+function parseSamples(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = typedToken('samples', raw);
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 1) throw inputError({ flag: 'samples', expected: 'a whole number ≥ 1 (independent draws of the shape)', got: v });
   return n;
 }
 
-function parseSeed(v: unknown): number {
+function parseSeed(raw: unknown): number {
+  const v = typedToken('seed', raw);
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw inputError({ flag: 'seed', expected: 'a whole number in [0, 2³²)', got: v });
   return n;
@@ -85,18 +87,21 @@ export const initStatsCommand: CommandModule<object, Args> = {
       .option('init', { type: 'string', describe: `initializer: ${INITIALIZER_NAMES.join(', ')} (aliases: kaiming-*, glorot-*)` })
       .option('all', { type: 'boolean', default: false, describe: 'every initializer, ours and tfjs’s' })
       .option('shape', { type: 'string', default: AUDIT_SHAPE.join(','), describe: 'weight shape: conv kh,kw,cin,cout or dense in,out' })
-      .option('samples', { type: 'string', describe: 'independent draws of the shape (default: enough for 200 000 entries)' })
-      .option('activation', { type: 'string', default: 'relu', describe: 'the run activation (gain of orthogonal kinds)' })
+      .option('samples', { type: 'number', describe: 'independent draws of the shape (default: enough for 200 000 entries)' })
+      .option('activation', { type: 'string', default: 'relu', choices: ACTIVATION_NAMES, describe: 'the run activation (gain of orthogonal kinds)' })
       .option('alpha', { type: 'number', describe: 'leaky_relu slope / elu alpha of --activation' })
-      .option('seed', { type: 'string', default: '1', describe: 'base seed (0 is fine: it maps to a fixed seed)' })
-      .option('mode', { type: 'string', describe: 'fan_in | fan_out | fan_avg (he/xavier/lecun/fixup)' })
+      .option('seed', { type: 'number', default: 1, describe: 'base seed (0 is fine: it maps to a fixed seed)' })
+      .option('mode', { type: 'string', choices: ['fan_in', 'fan_out', 'fan_avg'], describe: 'fan mode of he/xavier/lecun/fixup' })
       .option('gain', { type: 'number', describe: 'explicit gain (> 0)' })
       .option('std', { type: 'number', describe: 'std of `normal` / tfjs:randomNormal / tfjs:truncatedNormal' })
       .option('limit', { type: 'number', describe: 'limit of `uniform` / tfjs:randomUniform' })
       .option('value', { type: 'number', describe: 'value of `constant`' })
       .option('json', { type: 'boolean', default: false, describe: 'print InitAuditRow JSON (with --all, also write --out)' })
       .option('out', { type: 'string', default: DEFAULT_INIT_STATS_FILE, describe: 'where --all --json writes its rows' })
-      .option('backend', backendFlag) as never,
+      .option('backend', backendFlag)
+      .example('$0 init-stats --init he-normal', 'draw He-normal weights of the default shape and check their moments')
+      .example('$0 init-stats --init orthogonal --shape 64,64 --gain 1.5', 'a dense orthogonal matrix with a gain')
+      .example('$0 init-stats --all --json', 'every initializer, written where the report reads it') as never,
   handler: async (args) => {
     const shape = parseShape(args.shape);
     const samples = parseSamples(args.samples);

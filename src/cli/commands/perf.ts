@@ -29,9 +29,9 @@ export function parseSections(v: unknown): PerfSection[] {
 interface PerfArgs {
   sections: string;
   backends: string;
-  jobs?: string;
-  reps: string;
-  warmup: string;
+  jobs?: number;
+  reps: number;
+  warmup: number;
   out: string;
   write: boolean;
 }
@@ -53,10 +53,13 @@ export const perfCommand: CommandModule<object, PerfArgs> = {
         describe: `backends to measure, comma-separated: ${BACKEND_NAMES.join(', ')} (ones that do not load are reported as such)`,
       })
       .option('jobs', jobsFlag)
-      .option('reps', { type: 'string', default: '7', describe: 'backends: timed repetitions (median, min, max), ≥ 5; the cpu backend always does 5 (commands: 3–5 each, fixed)' })
-      .option('warmup', { type: 'string', default: '2', describe: 'discarded warm-up runs' })
+      .option('reps', { type: 'number', default: 7, describe: 'backends: timed repetitions (median, min, max), ≥ 5; the cpu backend always does 5 (commands: 3–5 each, fixed)' })
+      .option('warmup', { type: 'number', default: 2, describe: 'discarded warm-up runs' })
       .option('out', { type: 'string', default: 'results/perf', describe: 'directory for <timestamp>.json' })
-      .option('write', { type: 'boolean', default: true, describe: 'write the JSON file (--no-write: stdout only)' }) as never,
+      .option('write', { type: 'boolean', default: true, describe: 'write the JSON file (--no-write: stdout only)' })
+      .example('$0 perf', 'every section on every backend that loads; JSON on stdout and in results/perf/')
+      .example('$0 perf --sections backends --backends wasm,cpu', 'kernel and train-step figures of two backends')
+      .example('$0 perf --sections commands --no-write', 'start-up and run time of the commands, stdout only') as never,
   handler: async (args) => {
     const sections = parseSections(args.sections);
     const backends = parseBackendList(args.backends);

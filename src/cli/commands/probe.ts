@@ -10,7 +10,7 @@ import { ACTIVATION_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import type { AggregateProbe, Spread } from '../../probe/index.ts';
 import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, ARCH_KINDS, BUILTIN_DEFAULTS } from '../../suite/defaults.ts';
 import type { SuitePoint } from '../../suite/schema.ts';
-import { backendFlag, parseActivation, parseBackend, wholeNumber } from '../options.ts';
+import { backendFlag, parseActivation, parseBackend, typedToken, wholeNumber } from '../options.ts';
 import { fmtNum, formatTable } from '../table.ts';
 
 
@@ -18,24 +18,25 @@ interface Args {
   init?: string;
   activation?: string;
   alpha?: number;
-  depth?: string;
-  width?: string;
+  depth?: number;
+  width?: number;
   arch?: string;
-  kernel?: string;
-  size?: string;
-  channels?: string;
-  batch?: string;
-  'input-std'?: string;
+  kernel?: number;
+  size?: number;
+  channels?: number;
+  batch?: number;
+  'input-std'?: number;
   head?: string;
-  classes?: string;
+  classes?: number;
   bias?: boolean;
-  seeds: string;
-  seed: string;
+  seeds: number;
+  seed: number;
   backend: string;
   json: boolean;
 }
 
-function positiveNumber(flag: string, v: unknown): number {
+function positiveNumber(flag: string, raw: unknown): number {
+  const v = typedToken(flag, raw);
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw inputError({ flag, expected: 'a number > 0', got: v });
   return n;
@@ -191,23 +192,26 @@ export const probeCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .option('init', { type: 'string', describe: `initializer name (see \`initbench list\`) or a JSON object with options (default ${BUILTIN_DEFAULTS.init})` })
-      .option('activation', { type: 'string', describe: `activation: ${ACTIVATION_NAMES.join(' | ')} (default ${BUILTIN_DEFAULTS.activation})` })
+      .option('activation', { type: 'string', choices: ACTIVATION_NAMES, describe: `activation (default ${BUILTIN_DEFAULTS.activation})` })
       .option('alpha', { type: 'number', describe: 'leaky_relu slope or elu alpha' })
-      .option('depth', { type: 'string', describe: `conv layers (default ${BUILTIN_DEFAULTS.depth}, as in suites)` })
-      .option('width', { type: 'string', describe: `channels per conv layer (default ${BUILTIN_DEFAULTS.width})` })
-      .option('arch', { type: 'string', describe: `architecture: ${ARCH_KINDS.join(' | ')} (default ${BUILTIN_DEFAULTS.arch})` })
-      .option('kernel', { type: 'string', describe: `square kernel size (default ${BUILTIN_DEFAULTS.kernel})` })
-      .option('size', { type: 'string', describe: `input height and width (default ${BUILTIN_DEFAULTS.input.height})` })
-      .option('channels', { type: 'string', describe: `input channels (default ${BUILTIN_DEFAULTS.input.channels})` })
-      .option('batch', { type: 'string', describe: `probe batch size (default ${BUILTIN_DEFAULTS.probe.batch})` })
-      .option('input-std', { type: 'string', describe: `std of the Gaussian probe input (default ${BUILTIN_DEFAULTS.probe.inputStd})` })
-      .option('head', { type: 'string', describe: 'none (cotangent on the last activation; the default) | gap-dense (--classes logits)' })
+      .option('depth', { type: 'number', describe: `conv layers (default ${BUILTIN_DEFAULTS.depth}, as in suites)` })
+      .option('width', { type: 'number', describe: `channels per conv layer (default ${BUILTIN_DEFAULTS.width})` })
+      .option('arch', { type: 'string', choices: ARCH_KINDS, describe: `architecture (default ${BUILTIN_DEFAULTS.arch})` })
+      .option('kernel', { type: 'number', describe: `square kernel size (default ${BUILTIN_DEFAULTS.kernel})` })
+      .option('size', { type: 'number', describe: `input height and width (default ${BUILTIN_DEFAULTS.input.height})` })
+      .option('channels', { type: 'number', describe: `input channels (default ${BUILTIN_DEFAULTS.input.channels})` })
+      .option('batch', { type: 'number', describe: `probe batch size (default ${BUILTIN_DEFAULTS.probe.batch})` })
+      .option('input-std', { type: 'number', describe: `std of the Gaussian probe input (default ${BUILTIN_DEFAULTS.probe.inputStd})` })
+      .option('head', { type: 'string', choices: ['none', 'gap-dense'], describe: 'none: cotangent on the last activation (the default); gap-dense: on --classes logits' })
       .option('bias', { type: 'boolean', describe: 'conv biases (zero at init; default: none)' })
-      .option('classes', { type: 'string', describe: 'logits of the gap-dense head (default 10)' })
-      .option('seeds', { type: 'string', default: '3', describe: 'repeats with different seeds' })
-      .option('seed', { type: 'string', default: '1', describe: 'suite seed (1..2147483647); each repeat\'s seed derives from it as in a suite' })
+      .option('classes', { type: 'number', describe: 'logits of the gap-dense head (default 10)' })
+      .option('seeds', { type: 'number', default: 3, describe: 'repeats with different seeds' })
+      .option('seed', { type: 'number', default: 1, describe: 'suite seed (1..2147483647); each repeat\'s seed derives from it as in a suite' })
       .option('backend', backendFlag)
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON (specs, per-seed results, aggregate)' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON (specs, per-seed results, aggregate)' })
+      .example('$0 probe --init xavier-normal --depth 30', 'Xavier + ReLU loses half the variance per layer')
+      .example('$0 probe --arch residual --depth 31 --seeds 5', 'a residual net (He init), five seeds')
+      .example('$0 probe --activation tanh --json', 'tanh under He init, as JSON') as never,
   handler: async (args) => {
     const opts = await parseProbeArgs(args);
     // tfjs loads only once the flags are good

@@ -1,30 +1,32 @@
 import type { CommandModule } from 'yargs';
 import { inputError } from '../../core/errors.ts';
 import { defaultJobsFor } from '../../backend/choices.ts';
-import { MAX_TIMER_MS, assertWritableDir, backendFlag, jobsFlag, parseBackend, parseJobs, parseShard } from '../options.ts';
+import { MAX_TIMER_MS, assertWritableDir, typedToken, backendFlag, jobsFlag, parseBackend, parseJobs, parseShard } from '../options.ts';
 import type { PlanProgress } from '../../suite/index.ts';
 import { resolveDataDir } from '../../data/spec.ts';
 import type { RunSuiteResult } from '../../run/runner.ts';
 import { shardSlice } from '../../run/shard.ts';
 import { defaultResultsDir, runsFile } from '../../results/paths.ts';
+import { resolveSuiteArg } from './list.ts';
 
 interface RunArgs {
   suite: string;
   out?: string;
   backend: string;
-  jobs?: string;
+  jobs?: number;
   shard?: string;
   resume: boolean;
   prune: boolean;
   quick: boolean;
   force: boolean;
-  timeout?: string;
+  timeout?: number;
   'data-dir'?: string;
 }
 
 /** --timeout SECONDS: a positive number, or absent for no limit → whole milliseconds (AbortSignal.timeout takes no fractions). */
-export function parseTimeout(v: unknown): number | undefined {
-  if (v === undefined) return undefined;
+export function parseTimeout(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = typedToken('timeout', raw);
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
   const ms = Math.ceil(n * 1000);
   if (!(n > 0) || !(ms <= MAX_TIMER_MS)) {
@@ -63,7 +65,7 @@ export async function runFromArgs(args: Omit<RunArgs, 'suite'> & { suite: string
   const timeoutMs = parseTimeout(args.timeout);
   // planning (the suite schema) and running (the pool, tfjs in its workers) load once the flags are good
   const { loadSuite } = await import('../../suite/index.ts');
-  const loaded = loadSuite(args.suite, { quick: args.quick, force: args.force, onProgress: planProgressPrinter() });
+  const loaded = loadSuite(resolveSuiteArg(args.suite), { quick: args.quick, force: args.force, onProgress: planProgressPrinter() });
   const out = args.out ?? defaultResultsDir(loaded.plan.name, loaded.plan.quick);
   assertWritableDir('out', out);
   // a worker per run at most: more would start threads (each with its own tfjs) that never get work
@@ -92,14 +94,20 @@ export const runOptions = {
   prune: { type: 'boolean', default: false, describe: 'remove from DIR/runs.jsonl the records of runs the (edited) suite no longer plans' },
   quick: { type: 'boolean', default: false, describe: 'a shrunk smoke run: ≤ 2 seeds, depth ≤ 10, width ≤ 16, ≤ 20 steps' },
   force: { type: 'boolean', default: false, describe: 'allow absurd sizes (depth, width, input side or channels ≥ 10000) and plans of more than 100000 runs' },
-  timeout: { type: 'string', describe: 'seconds one run may take; past it the run is stopped and recorded as failed (timeout)' },
+  timeout: { type: 'number', describe: 'seconds one run may take; past it the run is stopped and recorded as failed (timeout)' },
   'data-dir': { type: 'string', describe: 'data dir (default $INITBENCH_DATA or data/)' },
 } as const;
 
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run <suite>',
-  describe: 'run a suite file: append one record per run to DIR/runs.jsonl, resumable, shardable',
-  builder: (y) => y.positional('suite', { type: 'string', demandOption: true, describe: 'suite file, e.g. suites/seed-claims.json' }).options(runOptions) as never,
+  describe: 'run a shipped suite by name, or a suite file: append one record per run to DIR/runs.jsonl, resumable, shardable',
+  builder: (y) =>
+    y
+      .positional('suite', { type: 'string', demandOption: true, describe: 'a shipped suite by the name `initbench list` prints, or a suite file' })
+      .options(runOptions)
+      .example('$0 run seed-claims', 'the seed note\'s claims; results in results/seed-claims/')
+      .example('$0 run he2015 --quick', 'a shrunk smoke run of a shipped suite')
+      .example('$0 run my-suite.json --shard 2/4 --out results/shard2', 'slice 2 of 4 of your own suite file') as never,
   handler: async (args) => {
     const r = await runFromArgs(args);
     process.stdout.write(`next: ${nextStep(r, args.shard !== undefined)}\n`);
