@@ -115,6 +115,20 @@ const RunSpecSchema = Type.Object({
 
 const MomentsSchema = Type.Object({ mean: NumOrNull, variance: NumOrNull, secondMoment: NumOrNull }, { $id: 'Moments' });
 
+const ChannelStatsSchema = Type.Object({ sqMean: NumOrNull, variance: NumOrNull });
+
+const HistogramSchema = Type.Object({
+  center: Num,
+  scale: Num,
+  lo: Num,
+  hi: Num,
+  counts: Type.Array(Int),
+  under: Int,
+  over: Int,
+  zeros: Int,
+  total: Int,
+}, { $id: 'Histogram' });
+
 const LayerProbeSchema = Type.Object({
   index: Int,
   name: Type.String(),
@@ -136,6 +150,10 @@ const LayerProbeSchema = Type.Object({
       nullable(Type.Object({ sigmaW2: Num, qStar: NumOrNull, chi1: NumOrNull, depthScale: NumOrNull, converged: Type.Boolean() })),
     ),
   }),
+  signal: Type.Optional(Type.Object({ pre: ChannelStatsSchema, post: ChannelStatsSchema, branch: nullable(ChannelStatsSchema) })),
+  histograms: Type.Optional(
+    nullable(Type.Object({ pre: nullable(ref(HistogramSchema)), post: nullable(ref(HistogramSchema)), gradPre: nullable(ref(HistogramSchema)) })),
+  ),
 }, { $id: 'LayerProbe' });
 
 const ProbeResultSchema = Type.Object({
@@ -159,6 +177,7 @@ const TrainResultSchema = Type.Object({
   timeToTargetMs: NumOrNull,
   stepsToTarget: nullable(Int),
   probes: Type.Array(ref(ProbeResultSchema)),
+  paramNames: Type.Optional(Type.Array(Type.String())),
 }, { $id: 'TrainResult' });
 
 const recordBase = {
@@ -278,7 +297,7 @@ export type SchemasMatchTypes = [
 // ---------------------------------------------------------------- validation
 
 /** The schemas `ref` points to, by $id. */
-const SHARED = [MomentsSchema, LayerProbeSchema, ProbeResultSchema, TrainResultSchema, RunSpecSchema, EnvironmentSchema];
+const SHARED = [MomentsSchema, HistogramSchema, LayerProbeSchema, ProbeResultSchema, TrainResultSchema, RunSpecSchema, EnvironmentSchema];
 const compiled = new Map<TSchema, TypeCheck<TSchema>>();
 
 /**
