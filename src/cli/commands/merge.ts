@@ -9,7 +9,7 @@ export const mergeCommand: CommandModule<object, { dirs: string[]; out: string }
       .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results dirs' })
       .option('out', { type: 'string', demandOption: true, describe: 'merged results dir (new, or one holding results of the same suite)' })
       .example('$0 merge results/shard1 results/shard2 --out results/he2015', 'two shards of one suite into one results dir')
-      .example('$0 merge results/shard* --out results/he2015 && $0 report results/he2015', 'merge, then the report') as never,
+      .example('$0 merge results/shard* --out results/he2015', 'every shard dir a glob matches; then initbench report results/he2015') as never,
   handler: async (args) => {
     assertWritableDir('out', args.out);
     const { mergeResults } = await import('../../results/index.ts');
