@@ -182,6 +182,7 @@ describe('trainRun', () => {
     expect(out.train.probes.map((p) => p.step)).toEqual([3, 7]);
     const nWeights = model.trainableWeights.length; // conv1 k,b conv2 k,b head k,b
     expect(nWeights).toBe(6);
+    expect(out.train.paramNames).toEqual(['conv1/kernel', 'conv1/bias', 'conv2/kernel', 'conv2/bias', 'head/kernel', 'head/bias']);
     for (const e of out.train.evals) {
       expect(e.gradNorms).toHaveLength(nWeights);
       expect(e.weightNorms).toHaveLength(nWeights);

@@ -231,6 +231,80 @@ export interface LayerProbe {
   gradPre: Moments;
   gradWeight: Moments;
   theory: LayerTheory;
+  /**
+   * Signal-propagation statistics per channel (Brock et al. 2021). Every layer, the head included.
+   * Absent in records written before they were added.
+   */
+  signal?: SignalStats;
+  /**
+   * Histograms of pre, post and gradPre, on a bounded subset of layers so a record's size does not grow with
+   * depth: at most 12 conv layers (src/probe HIST_MAX_LAYERS), evenly spaced, always the first and the last
+   * (src/probe histogramLayers); null on the other layers and the head. Absent in records written before
+   * they were added.
+   */
+  histograms?: LayerHistograms | null;
+}
+
+/**
+ * A tensor's per-channel statistics, averaged over its channels, as in Brock et al. 2021 ("Characterizing
+ * signal propagation to close the performance gap in unnormalized ResNets", signal-propagation plots).
+ * The channel is the last axis (conv [N,H,W,C]; the head's logits [N,classes]); μ_c and σ²_c are the mean
+ * and biased variance of channel c over every other axis. sqMean + variance = Moments.secondMoment.
+ */
+export interface ChannelStats {
+  /** average channel squared mean: mean over c of μ_c² */
+  sqMean: number | null;
+  /** average channel variance: mean over c of σ²_c */
+  variance: number | null;
+}
+
+export interface SignalStats {
+  pre: ChannelStats;
+  post: ChannelStats;
+  /**
+   * Residual nets only: the residual branch's output y, before the add, of the block whose sum x + y is this
+   * layer's pre-activation (layer 2b+1 of block b; y is after bn_{2b+1} in residual-bn). Brock et al.'s
+   * residual-branch variance is `branch.variance`. null on every other layer and in nets without skips.
+   * (For the block outputs Brock et al. plot, take `post` of layers 1, 3, 5, ….)
+   */
+  branch: ChannelStats | null;
+}
+
+/** A layer's histograms (see Histogram); each is null when its tensor's mean or std is not finite. */
+export interface LayerHistograms {
+  pre: Histogram | null;
+  post: Histogram | null;
+  /** the gradient wrt the pre-activation (the same backward pass as LayerProbe.gradPre) */
+  gradPre: Histogram | null;
+}
+
+/**
+ * Fixed bins over one tensor's entries (every example, position and channel of the probe batch), in units
+ * of the tensor's own spread: u = (x − center)/scale with center = its mean and scale = its standard
+ * deviation (biased), both measured on the batch in float32 (so equal to Moments.mean and √variance).
+ * counts.length equal bins (40 in src/probe) cover lo ≤ u < hi (−4 ≤ u < 4, width 0.2): bin k holds
+ * lo + k·w ≤ u < lo + (k+1)·w, w = (hi − lo)/counts.length (up to float32 rounding of an entry on an edge).
+ * Integer counts that partition the entries:
+ * under + Σ counts + over + zeros = total. Entries exactly 0 (ReLU's point mass) are counted in `zeros` and
+ * in no bin. (A NaN or ±Infinity entry makes the mean non-finite: no histogram then, see LayerHistograms.)
+ * Shapes in u are scale-free: a Xavier-ReLU net whose variance halves per layer looks the same at every
+ * layer. To see it collapse toward 0, draw values: bin k spans x from center + scale·(lo + k·w) to
+ * center + scale·(lo + (k+1)·w).
+ */
+export interface Histogram {
+  center: number;
+  scale: number;
+  lo: number;
+  hi: number;
+  counts: number[];
+  /** entries with u < lo (zeros aside) */
+  under: number;
+  /** entries with u ≥ hi (zeros aside) */
+  over: number;
+  /** entries exactly 0 */
+  zeros: number;
+  /** entries of the tensor */
+  total: number;
 }
 
 export interface ProbeResult {
@@ -278,6 +352,12 @@ export interface TrainResult {
   stepsToTarget: number | null;
   /** probes taken during training (ProbeSpec.atSteps > 0) */
   probes: ProbeResult[];
+  /**
+   * The trainable weight each entry of EvalPoint.gradNorms and weightNorms is the norm of, in that order
+   * (the model's layer order): 'conv3/kernel', 'conv3/bias', 'bn3/gamma', 'bn3/beta', 'head/kernel', ….
+   * Absent in records written before it was added.
+   */
+  paramNames?: string[];
 }
 
 export interface ErrorInfo {

@@ -124,6 +124,8 @@ export interface ForwardHooks<T extends AnyTensor> {
   /** sees (and may replace, e.g. add a perturbation to) the pre-activation of layer i, 1-based; the head is depth+1 */
   pre?: (i: number, pre: T) => T;
   post?: (i: number, post: T) => void;
+  /** residual nets: sees block b's branch output y (after its BN, if any) before the add x + y */
+  branch?: (b: number, y: T) => void;
 }
 
 /**
@@ -153,6 +155,7 @@ export function forward<T extends AnyTensor>(net: NetLayers, x: T, hooks: Forwar
       const i = 2 * b;
       const branch = activate(i, convBn(i, h));
       const y = convBn(i + 1, branch);
+      hooks.branch?.(b, y);
       h = activate(i + 1, call(net.add[b - 1]!, [h, y]));
     }
   } else {

@@ -15,5 +15,15 @@ export {
   type AggregateLayer,
   type AggregateProbe,
 } from './probe.ts';
-export { measureLayers, probeTensors, type MeasuredLayer, type MeasureOptions, type ProbeTensors } from './measure.ts';
+export {
+  measureLayers,
+  probeTensors,
+  histogramLayers,
+  HIST_BINS,
+  HIST_RANGE,
+  HIST_MAX_LAYERS,
+  type MeasuredLayer,
+  type MeasureOptions,
+  type ProbeTensors,
+} from './measure.ts';
 export { theoryForLayers, type TheoryInputs } from './theory.ts';

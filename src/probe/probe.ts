@@ -1,9 +1,10 @@
 /**
- * Probe at init (or at a training step): per-layer moments, dead/saturated fractions and gradient
- * variances on a fixed batch, each beside its theory prediction; and aggregation over seeds.
+ * Probe at init (or at a training step): per-layer moments, dead/saturated fractions, gradient
+ * variances, per-channel signal statistics and (on a bounded subset of layers) histograms on a fixed
+ * batch, each moment beside its theory prediction; and aggregation over seeds.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerProbe, LayerTheory, Moments, ProbeResult, RunSpec } from '../core/types.ts';
+import type { ChannelStats, LayerProbe, LayerTheory, Moments, ProbeResult, RunSpec, SignalStats } from '../core/types.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { buildRunModel, type ModelLayerInfo, type NetLayers, type RunModel } from '../model/index.ts';
 import { measureLayers } from './measure.ts';
@@ -95,6 +96,8 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
     gradPre: m.gradPre,
     gradWeight: m.gradWeight,
     theory: theory[j]!,
+    signal: m.signal,
+    histograms: m.histograms,
   }));
   const conv = layers.filter((l) => l.kind === 'conv');
   const meas = varianceSummary(conv.map((l) => l.pre.variance));
@@ -169,12 +172,18 @@ export const PROBE_STATS = [
   'deadFraction', 'saturatedFraction',
   'gradPre.mean', 'gradPre.variance', 'gradPre.secondMoment',
   'gradWeight.mean', 'gradWeight.variance', 'gradWeight.secondMoment',
+  'signal.pre.sqMean', 'signal.pre.variance', 'signal.post.sqMean', 'signal.post.variance',
+  'signal.branch.sqMean', 'signal.branch.variance',
 ] as const;
 export type ProbeStat = (typeof PROBE_STATS)[number];
 
 function statOf(l: LayerProbe, s: ProbeStat): number | null {
   if (s === 'deadFraction') return l.deadFraction;
   if (s === 'saturatedFraction') return l.saturatedFraction;
+  if (s.startsWith('signal.')) {
+    const [, part, key] = s.split('.') as ['signal', keyof SignalStats, keyof ChannelStats];
+    return l.signal?.[part]?.[key] ?? null;
+  }
   const [group, key] = s.split('.') as ['pre' | 'post' | 'gradPre' | 'gradWeight', keyof Moments];
   return l[group][key];
 }

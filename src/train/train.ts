@@ -201,6 +201,8 @@ export async function trainRun(
     timeToTargetMs,
     stepsToTarget,
     probes,
+    // originalName is 'conv3/kernel' (the unique `name` may carry a '_1'); the last two parts, should a scope prefix it
+    paramNames: params.map((p) => p.name.split('/').slice(-2).join('/')),
   };
   if (diverged !== null) return { status: 'diverged', train, atStep: diverged.atStep, reason: diverged.reason };
   const threshold = stallThreshold(chance, data.testSize);
