@@ -78,12 +78,15 @@ describe('initbench probe flags', () => {
       timeout: 60_000,
     });
     expect(ok.status).toBe(0);
-    const out = JSON.parse(ok.stdout) as { aggregate: { summary: { perLayerRatio: { n: number }; theoryPerLayerRatio: number } }; results: { cotangent: string }[] };
+    const out = JSON.parse(ok.stdout) as {
+      aggregate: { summary: { perLayerRatio: { n: number }; theoryPerLayerRatio: number }; layers: { theory: { meanField: { chi1: number } } }[] };
+      results: { cotangent: string }[];
+    };
     expect(out.aggregate.summary.perLayerRatio.n).toBe(2);
     expect(out.aggregate.summary.theoryPerLayerRatio).toBeGreaterThan(0);
     expect(out.results[0]!.cotangent).toBe('unit-gaussian');
     // He + ReLU sits at the edge of chaos: χ₁ = σ_w²·E[φ′²] = 2·½, shared by both seeds in the aggregate
-    expect(out.aggregate.layers[1].theory.meanField.chi1).toBeCloseTo(1, 9);
+    expect(out.aggregate.layers[1]!.theory.meanField.chi1).toBeCloseTo(1, 9);
     const bad = spawnSync(process.execPath, [bin, 'probe', '--depth', 'ten', '--backend', 'cpu'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--depth: expected a whole number in \[1, 9999\], got "ten"/);

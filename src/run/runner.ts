@@ -221,7 +221,8 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
     const prune = opts.prune === true && edit.stale > 0;
 
     // a resume with nothing to do writes nothing at all
-    if (previous === null || !opts.resume || edit.changed || prune || pending.length > 0) {
+    const nothingToDo = previous !== null && opts.resume && !edit.changed && !prune && pending.length === 0;
+    if (!nothingToDo) {
       fs.mkdirSync(opts.out, { recursive: true });
       const manifest: Manifest = {
         formatVersion: 1,
@@ -252,9 +253,10 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
       log(`${edit.stale} recorded runs are no longer in the plan: kept in ${runsFile(opts.out)}, left out of the report (--prune removes them)`);
     }
 
-    if (pool !== null && datas.length > 0) await writeDataSamples(pool, opts.out, datas, opts.dataDir, warn);
-    const writer = new RunsWriter(opts.out, { fresh: !opts.resume });
-    if (writer.repaired > 0) log(`${writer.file}: cut a truncated last line (${writer.repaired} bytes) left by an interrupted run`);
+    // nothing to do: not even a missing samples.json or a torn tail is repaired (the next real run does)
+    if (pool !== null && datas.length > 0 && !nothingToDo) await writeDataSamples(pool, opts.out, datas, opts.dataDir, warn);
+    const writer = nothingToDo ? null : new RunsWriter(opts.out, { fresh: !opts.resume });
+    if (writer !== null && writer.repaired > 0) log(`${writer.file}: cut a truncated last line (${writer.repaired} bytes) left by an interrupted run`);
 
     const exec: Executor =
       opts.executor ??
@@ -273,7 +275,7 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
           const ts = Date.now();
           const o = await exec(spec);
           const rec = o.ok ? o.value : failedRecord(spec, loaded.hash, backend, startedAt, Date.now() - ts, o.error);
-          writer.append(rec);
+          writer!.append(rec);
           counts[rec.status]++;
           progress.end(rec);
         }
@@ -282,7 +284,7 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
       await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, pending.length)) }, worker));
     } finally {
       progress.stop();
-      writer.close();
+      writer?.close();
     }
     return {
       out: opts.out, slice: slice.length, skipped: slice.length - pending.length, executed: pending.length,
