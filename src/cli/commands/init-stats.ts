@@ -4,7 +4,7 @@ import { InputError, inputError } from '../../core/errors.ts';
 import { ACTIVATION_NAMES, AUDIT_SHAPE, INITIALIZER_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import { parseActivation, parseBackend, backendFlag, typedToken } from '../options.ts';
 import { initStatsFile } from '../../results/paths.ts';
-import { fmtNum, formatTable } from '../table.ts';
+import { fmtNum, formatTable, tableWidth, wrap } from '../table.ts';
 
 interface Args {
   init?: string;
@@ -56,25 +56,26 @@ function parseSeed(raw: unknown): number {
   return n;
 }
 
+/**
+ * One row per initializer, narrow enough for 100 columns: the measured variance as its ratio to the
+ * nominal one with that ratio's CI (the variances themselves, min and max are in --json).
+ */
 export function formatAuditTable(rows: readonly InitAuditRow[], width?: number): string {
   const R = 'right' as const;
   const columns = [
-    { header: 'init' }, { header: 'K', align: R }, { header: 'nominal var', align: R }, { header: 'measured var', align: R }, { header: 'CI', align: R },
-    { header: 'ratio', align: R }, { header: 'mean', align: R }, { header: 'min … max', align: R }, { header: 'support', align: R },
-    { header: '‖WᵀW−g²I‖', align: R }, { header: 'verdict' },
+    { header: 'init' }, { header: 'K', align: R }, { header: 'nominal', align: R }, { header: 'ratio', align: R }, { header: 'ratio CI', align: R },
+    { header: 'mean', align: R }, { header: 'support', align: R }, { header: '‖WᵀW−g²I‖', align: R }, { header: 'verdict' },
   ];
   const body = rows.map((r) => [
     r.init,
     String(r.samples),
     fmtNum(r.nominalVariance),
-    fmtNum(r.measuredVariance),
-    `[${fmtNum(r.ci[0])}, ${fmtNum(r.ci[1])}]`,
     fmtNum(r.ratio),
+    r.nominalVariance > 0 ? `[${fmtNum(r.ci[0] / r.nominalVariance)}, ${fmtNum(r.ci[1] / r.nominalVariance)}]` : '-',
     fmtNum(r.mean),
-    `${fmtNum(r.min)} … ${fmtNum(r.max)}`,
-    r.support === null ? 'ℝ' : r.support[0] === -r.support[1] ? `±${fmtNum(r.support[1])}` : `[${fmtNum(r.support[0])}, ${fmtNum(r.support[1])}]`,
+    r.support === null ? 'ℝ' : r.support[0] === -r.support[1] ? `±${fmtNum(r.support[1])}` : r.support[0] === r.support[1] ? `=${fmtNum(r.support[0])}` : `[${fmtNum(r.support[0])}, ${fmtNum(r.support[1])}]`,
     fmtNum(r.orthogonalityError),
-    r.verdict === 'ok' ? 'ok' : `DEVIATES ×${fmtNum(r.ratio)}`,
+    r.verdict === 'ok' ? 'ok' : 'DEVIATES',
   ]);
   return formatTable(columns, body, width !== undefined ? { width } : {});
 }
@@ -132,9 +133,9 @@ export const initStatsCommand: CommandModule<object, Args> = {
     } else {
       process.stdout.write(formatAuditTable(rows));
       const methods = [...new Set(rows.map((r) => r.ciMethod))];
-      process.stdout.write(`\nCI methods:\n${methods.map((m) => `  ${m}`).join('\n')}\n`);
+      process.stdout.write(`\nCI methods:\n${methods.flatMap((m) => wrap(m, tableWidth() - 2, '  ').map((l) => `  ${l}`)).join('\n')}\n`);
       const dev = rows.filter((r) => r.verdict === 'deviates');
-      if (dev.length > 0) process.stdout.write(`\ndeviating from nominal: ${dev.map((r) => `${r.init} (measured ×${r.ratio.toFixed(3)})`).join(', ')}\n`);
+      if (dev.length > 0) process.stdout.write(`\n${wrap(`deviating from nominal: ${dev.map((r) => `${r.init} (measured ×${fmtNum(r.ratio)})`).join(', ')}`, tableWidth(), '  ').join('\n')}\n`);
     }
     for (const s of skipped) process.stderr.write(`initbench: skipped ${s.init}: ${s.reason}\n`);
   },
