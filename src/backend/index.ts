@@ -156,10 +156,6 @@ export async function listBackends(): Promise<BackendProbe[]> {
   return out;
 }
 
-export function currentBackend(): ReadyBackend | null {
-  return current;
-}
-
 export interface BackendInfo extends BackendProbe {
   /** threads one op uses there, when it loads */
   threads: number | null;

@@ -18,7 +18,6 @@ export type OpCase =
   | { kind: 'add'; op: 'add'; name: string; x: number[] }
   | { kind: 'softmax-ce'; op: 'softmax-ce'; name: string; x: number[] };
 
-export type CaseKind = OpCase['kind'];
 
 /** A case without its name: the name is made from these fields (caseName), so the two cannot disagree. */
 type Unnamed<C> = C extends unknown ? Omit<C, 'name'> : never;

@@ -43,11 +43,6 @@ export function typedToken(flag: string, v: unknown): unknown {
   return token !== undefined && (Number.isNaN(v) || Number(token) === v) ? token : v;
 }
 
-/** A numeric flag: `[number]` in --help; check its value with wholeNumber (or the flag's own parser, via typedToken). */
-export function numberFlag(describe: string, dflt?: number): { type: 'number'; describe: string; default?: number } {
-  return { type: 'number', describe, ...(dflt !== undefined ? { default: dflt } : {}) };
-}
-
 /** --FLAG N: a whole number in [min, max] (digits only: no signs, fractions or exponents). */
 export function wholeNumber(flag: string, raw: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = typedToken(flag, raw);

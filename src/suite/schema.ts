@@ -219,8 +219,6 @@ export const SuiteSchema = Type.Object(
 
 export type SuiteSpec = Static<typeof SuiteSchema>;
 export type SuitePoint = Static<typeof Point>;
-export type InitValueT = Static<typeof InitValue>;
-export type ActivationValueT = Static<typeof ActivationValue>;
 
 /** The schema as plain JSON (what suites/schema.json holds). */
 export function suiteJsonSchema(): Record<string, unknown> {

@@ -14,23 +14,24 @@ import { backendFlag, parseActivation, parseBackend, typedToken, wholeNumber } f
 import { fmtNum, formatTable } from '../table.ts';
 
 
+/** yargs gives numbers; the parsers also take the flag's text, which is what tests pass and what they check. */
 interface Args {
   init?: string;
   activation?: string;
   alpha?: number;
-  depth?: number;
-  width?: number;
+  depth?: number | string;
+  width?: number | string;
   arch?: string;
-  kernel?: number;
-  size?: number;
-  channels?: number;
-  batch?: number;
-  'input-std'?: number;
+  kernel?: number | string;
+  size?: number | string;
+  channels?: number | string;
+  batch?: number | string;
+  'input-std'?: number | string;
   head?: string;
-  classes?: number;
+  classes?: number | string;
   bias?: boolean;
-  seeds: number;
-  seed: number;
+  seeds: number | string;
+  seed: number | string;
   backend: string;
   json: boolean;
 }
