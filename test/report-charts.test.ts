@@ -6,8 +6,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
 import { auditChart, auditPoints } from '../src/report/charts/audit.ts';
-import { checkCells, checkChart } from '../src/report/charts/check.ts';
-import { deadFractionChart, gradVarianceChart, postMomentChart, preVarianceChart } from '../src/report/charts/layers.ts';
+import { gradVarianceChart, postMomentChart, preVarianceChart, unitFractionChart } from '../src/report/charts/layers.ts';
 import { sampleImages, samplesChart } from '../src/report/charts/samples.ts';
 import { accuracyChart, lossChart } from '../src/report/charts/training.ts';
 import { trainabilityChart } from '../src/report/charts/trainability.ts';
@@ -35,11 +34,13 @@ describe('per-layer charts (probe at init)', () => {
     { name: 'pre-activation variance', metric: 'preVariance', log: true, chart: preVarianceChart, theory: true, band: true },
     { name: 'gradient variance', metric: 'gradPreVariance', log: true, chart: gradVarianceChart, theory: true, band: false },
     { name: 'post-activation second moment', metric: 'postSecondMoment', log: true, chart: postMomentChart, theory: false, band: false },
-    { name: 'dead-unit fraction', metric: 'deadFraction', log: false, chart: deadFractionChart, theory: false, band: false },
+    { name: 'dead or saturated units', metric: 'unitFraction', log: false, chart: unitFractionChart, theory: false, band: false },
   ] as const;
   for (const c of cases) {
     it(`${c.name}: 2 activation panels × 4 inits, 30 layers of the deepest net, no warnings`, async () => {
-      const rows = R.layerRows(probe, c.metric, { log: c.log });
+      const { rows, line } = R.layerRows(probe, c.metric, { log: c.log });
+      // every run shares every setting but initializer, activation and depth: nothing for the chart to add
+      expect(line).toBeNull();
       // the deepest net (30) per setting; 2 panels × 4 inits × 30 layers measured (+ as many theory)
       expect(rows.filter((r) => r.series === 'measured')).toHaveLength(2 * 4 * 30);
       expect(rows.filter((r) => r.series === 'theory')).toHaveLength(c.theory ? 2 * 4 * 30 : 0);
@@ -50,12 +51,12 @@ describe('per-layer charts (probe at init)', () => {
       // when the probe has one, a point per layer
       expect(counts).toEqual({ area: c.band ? 16 : 8, line: c.theory ? 16 : 8, symbol: 240 });
       expect(svg).toContain('<svg');
-      expect(svg).toContain(c.name === 'dead-unit fraction' ? 'dead units (fraction)' : 'layer (1 = first conv)');
+      expect(svg).toContain(c.name === 'dead or saturated units' ? 'dead or saturated (fraction)' : 'layer (1 = first conv)');
     });
   }
 
   it('pre-activation variance rows: Xavier+ReLU halves per layer (×0.92 padding), He holds', () => {
-    const rows = R.layerRows(probe, 'preVariance', { log: true }).filter((r) => r.panel === 'relu' && r.series === 'measured');
+    const rows = R.layerRows(probe, 'preVariance', { log: true }).rows.filter((r) => r.panel === 'relu' && r.series === 'measured');
     const at = (init: string, layer: number) => rows.find((r) => r.init === init && r.layer === layer)!.value;
     expect((at('xavier-normal', 30) / at('xavier-normal', 1)) ** (1 / 29)).toBeCloseTo(0.5 * 0.918, 1);
     expect((at('he-normal', 30) / at('he-normal', 1)) ** (1 / 29)).toBeCloseTo(0.918, 1);
@@ -63,7 +64,7 @@ describe('per-layer charts (probe at init)', () => {
   });
 
   it('a single panel is a plain layered chart, without a facet', async () => {
-    const rows = R.layerRows(synthRecords({ activations: ['relu'], inits: ['he-normal'], failedMessage: null }).records, 'preVariance', { log: true });
+    const { rows } = R.layerRows(synthRecords({ activations: ['relu'], inits: ['he-normal'], failedMessage: null }).records, 'preVariance', { log: true });
     const spec = preVarianceChart(rows) as { facet?: unknown; layer?: unknown };
     expect(spec.facet).toBeUndefined();
     const { counts, warnings } = await marks(spec as TopLevelSpec);
@@ -74,7 +75,7 @@ describe('per-layer charts (probe at init)', () => {
 
 describe('training charts', () => {
   it('loss: 2 depth panels × 2 inits, 100 bucket means each (200 steps), log y', async () => {
-    const rows = R.lossRows(trained);
+    const { rows } = R.lossRows(trained);
     expect(rows).toHaveLength(4 * 100);
     const { counts, warnings } = await marks(lossChart(rows));
     expect(warnings).toEqual([]);
@@ -82,7 +83,7 @@ describe('training charts', () => {
   });
 
   it('accuracy: 10 evals per run, one chance rule per panel', async () => {
-    const rows = R.accuracyRows(trained);
+    const { rows } = R.accuracyRows(trained);
     expect(rows).toHaveLength(4 * 10);
     const { counts, warnings } = await marks(accuracyChart(rows, R.chanceRows(trained, rows)));
     expect(warnings).toEqual([]);
@@ -100,7 +101,7 @@ describe('training charts', () => {
       ...(r.train !== null ? { train: { ...r.train, chance: 0.5 } } : {}),
     })) as typeof trained;
     const all = [...two, ...ten];
-    const rows = R.accuracyRows(all);
+    const { rows } = R.accuracyRows(all);
     const chance = R.chanceRows(all, rows);
     expect(chance).toHaveLength(4);
     for (const c of chance) expect(c.chance).toBe(c.panel.includes('10-class head') ? 0.1 : 0.5);
@@ -120,7 +121,7 @@ describe('training charts', () => {
   });
 
   it('trainability: 2 depths × 2 inits, non-ok cells outlined', async () => {
-    const cells = R.trainabilityRows(trained);
+    const cells = R.trainabilityRows(trained).rows;
     expect(cells).toHaveLength(4);
     const he30 = cells.find((c) => c.init === 'he-normal' && c.depth === 30)!;
     const xa30 = cells.find((c) => c.init === 'xavier-normal' && c.depth === 30)!;
@@ -135,18 +136,22 @@ describe('training charts', () => {
     expect(counts).toEqual({ rect: 4 + flagged, text: 4 });
   });
 
-  it('beside untrained runs, a trained panel names only the training settings that vary among trained runs', () => {
-    const specs = [probe.find((r) => r.spec.train === null)!.spec, ...trained.map((r) => r.spec)];
-    const label = R.panelLabeler(specs, ['depth']);
-    expect(label(specs[0]!)).toMatch(/no training$/);
-    expect(label(trained[0]!.spec)).toMatch(/ · momentum$/);
+  it('beside untrained runs, a trained panel is "trained" and the chart line states what the trained runs share', () => {
+    const mixed = [...probe.filter((r) => r.spec.train === null), ...trained];
+    const { rows, line } = R.layerRows(mixed, 'preVariance', { log: true });
+    expect(new Set(rows.map((r) => r.panel))).toEqual(new Set(['relu', 'tanh', 'relu · trained']));
+    // the trained runs differ in head, data and the recipe: named once, in the line, not on the panel
+    expect(line).toBe(
+      '“trained”: 10-class head · synthetic d=0.5 · 2000/500 examples · momentum · lr 0.01 · batch 32 · 200 steps · constant lr · momentum 0.9 · ' +
+        'weight decay 0 · warmup 0 · eval every 20 · target 0.5.',
+    );
   });
   it('runs that differ only in a setting outside the old axes (lr schedule) get their own cells, not pooled as seeds', () => {
     const cosine = trained.map((r) => ({ ...r, id: `${r.id}-cos`, spec: { ...r.spec, id: `${r.spec.id}-cos`, train: { ...r.spec.train!, schedule: { kind: 'cosine' as const } } } }));
-    const cells = R.trainabilityRows([...trained, ...cosine]);
+    const cells = R.trainabilityRows([...trained, ...cosine]).rows;
     expect(cells).toHaveLength(8);
     expect(new Set(cells.map((c) => c.panel))).toEqual(new Set(['constant lr', 'cosine lr']));
-    expect(Math.max(...cells.map((c) => c.runs))).toBe(Math.max(...R.trainabilityRows(trained).map((c) => c.runs)));
+    expect(Math.max(...cells.map((c) => c.runs))).toBe(Math.max(...R.trainabilityRows(trained).rows.map((c) => c.runs)));
   });
 });
 
@@ -157,16 +162,6 @@ describe('side charts', () => {
     const { counts, warnings } = await marks(auditChart(pts));
     expect(warnings).toEqual([]);
     expect(counts).toEqual({ rule: 8 + 1, symbol: 8 });
-  });
-
-  it('cross-check: op × backend cells with the worst verdict', async () => {
-    const cells = checkCells(synthCheck().rows);
-    expect(cells).toHaveLength(5 * 2);
-    const bad = cells.find((c) => c.op === 'conv2d.grad.w' && c.backend === 'wasm')!;
-    expect(bad).toMatchObject({ verdict: 'fail', cases: 2, failing: 1, maxRel: 4e-2 });
-    const { counts, warnings } = await marks(checkChart(cells));
-    expect(warnings).toEqual([]);
-    expect(counts).toEqual({ rect: 10, text: 10 });
   });
 
   it('data samples: 6 images per class as PNG data URLs', async () => {
@@ -194,7 +189,7 @@ describe('renderers', () => {
   });
 
   it('SVG → PNG through resvg with text drawn (a 2× raster of the SVG size)', async () => {
-    const { svg } = await renderSvg(preVarianceChart(R.layerRows(probe, 'preVariance', { log: true })));
+    const { svg } = await renderSvg(preVarianceChart(R.layerRows(probe, 'preVariance', { log: true }).rows));
     const w = Number(/<svg[^>]*width="(\d+)"/.exec(svg)![1]);
     const png = await svgToPng(svg);
     expect(png.readUInt32BE(16)).toBe(2 * w);

@@ -28,9 +28,12 @@ describe('writeReport', () => {
     writeResultsDir(path.join(root, 'he2015'), { suite: 'he2015', inits: ['he-normal', 'xavier-normal'], activations: ['relu'], depths: [22, 30], train: true, samples: true, hash: 'b'.repeat(64) });
     await writeReport(path.join(root, 'seed-claims'));
     const r = await writeReport(path.join(root, 'he2015'), { svg: true, png: true });
-    expect(r.sections).toEqual(['pre-variance', 'grad-variance', 'post-moment', 'dead-units', 'loss', 'accuracy', 'trainability', 'samples', 'init-audit', 'cross-check']);
-    expect(r.missing).toEqual([]);
-    expect(r.charts).toHaveLength(20);
+    expect(r.sections).toEqual([
+      'depth-law', 'pre-variance', 'grad-variance', 'post-moment', 'units', 'signal', 'histograms', 'histogram-curves',
+      'loss', 'accuracy', 'trainability', 'norms', 'norm-lines', 'samples', 'init-audit',
+    ]);
+    expect(r.missing.map((m) => m.title)).toEqual(['Per-layer ratio against width', 'Probes during training']);
+    expect(r.charts).toHaveLength(2 * 15);
     for (const f of r.charts) expect(fs.statSync(f).size).toBeGreaterThan(1000);
     const html = fs.readFileSync(r.html, 'utf8');
     expect(r.bytes).toBe(Buffer.byteLength(html));
@@ -43,6 +46,9 @@ describe('writeReport', () => {
     expect(r.headline[1]).toMatch(/^xavier-normal \+ relu: variance × 0\.46 per layer \(theory 0\.46 with zero padding, which alone keeps × 0\.92 of the taps\); after 30 layers 1\.\de-10 of layer 1's variance\.$/);
     expect(r.headline).toContain('Training, depth 30: final held-out accuracy he-normal 82% (ok 3/3); xavier-normal 9% (stalled 2/3, diverged 1/3); chance 10%.');
     expect(html).toContain('ReLU halves the variance per layer');
+    // the results root's check.json, as a summary table with the failure in full
+    expect(html).toContain('<h2>Cross-check vs the float64 reference</h2>');
+    expect(html).toContain('<h3>Failures (1)</h3>');
     expect(html).toContain('<h2>Failed runs (1)</h2>');
     expect(html).toContain('Worker crashed: out of memory &lt;oops&gt;');
     // index linking both suites
@@ -61,7 +67,7 @@ describe('writeReport', () => {
     writeResultsDir(dir, { suite: 'probe-only', failedMessage: null });
     const r = await writeReport(dir);
     expect(r.index).toBeNull();
-    expect(r.missing.map((m) => m.title)).toEqual(['Training curves and trainability', 'Initializer audit', 'Cross-check table']);
+    expect(r.missing.map((m) => m.title)).toEqual(['Per-layer ratio against width', 'Training curves and trainability', 'Initializer audit', 'Cross-check table']);
     const html = fs.readFileSync(r.html, 'utf8');
     expect(html).toContain('produce it with `npx initbench init-stats --all --json`');
     expect(html).toContain('produce it with `npx initbench check`');
@@ -89,11 +95,13 @@ describe('writeReport', () => {
     const dir = path.join(tmp, 'default-sized', 'results', 'default');
     writeResultsDir(dir, DEFAULT_SIZED);
     const html = await writeReport(dir);
-    expect(html.sections).toEqual(['pre-variance', 'grad-variance', 'post-moment', 'dead-units', 'init-audit', 'cross-check']);
-    expect(html.missing.map((m) => m.title)).toEqual(['Training curves and trainability']);
+    expect(html.sections).toEqual(['depth-law', 'pre-variance', 'grad-variance', 'post-moment', 'units', 'signal', 'histograms', 'histogram-curves', 'init-audit']);
+    expect(html.missing.map((m) => m.title)).toEqual(['Per-layer ratio against width', 'Training curves and trainability']);
     expect(html.charts).toEqual([]);
     const charts = await writeReport(dir, { svg: true, png: true });
-    expect(charts.charts).toHaveLength(12);
+    // every chart exported, each with the settings line its page shows above it
+    expect(charts.charts).toHaveLength(2 * 9);
+    for (const f of charts.charts) expect(fs.statSync(f).size).toBeGreaterThan(1000);
     expect(headlineNumbers(synthRecords().records).map((h) => h.setting)).toContain('xavier-normal + relu');
   });
 });

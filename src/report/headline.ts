@@ -4,6 +4,7 @@
  */
 import type { RunRecord } from '../core/types.ts';
 import { initializerFamily, type Family } from '../init/index.ts';
+import type { LawFit } from './rows-probe.ts';
 import { probeSummaryRows, trainabilityRows, type ProbeSummaryRow, type TrainCell } from './rows.ts';
 import { fmt, fmtRatio as fr, groupBy } from './util.ts';
 
@@ -33,7 +34,7 @@ export interface Headline {
 }
 
 function probeSentence(r: ProbeSummaryRow): string {
-  const where = r.panel === 'all runs' ? '' : ` (${r.panel})`;
+  const where = r.panel === '' ? '' : ` (${r.panel})`;
   if (r.perLayerRatio === null) {
     // a single conv layer has no per-layer ratio; say what was measured instead
     return `${r.init} + ${r.activation}${where}: depth ${r.depth}, pre-activation variance ${fmt(r.lastVariance)} at its last conv layer.`;
@@ -60,7 +61,7 @@ const isXavierish = (r: ProbeSummaryRow): boolean => {
 const isHe = (r: ProbeSummaryRow): boolean => family(r) === 'he';
 
 function setting(r: ProbeSummaryRow): string {
-  return `${r.init} + ${r.activation} (${r.panel === 'all runs' ? `depth ${r.depth}` : `depth ${r.depth}, ${r.panel}`})`;
+  return `${r.init} + ${r.activation} (${r.panel === '' ? `depth ${r.depth}` : `depth ${r.depth}, ${r.panel}`})`;
 }
 
 function claims(rows: readonly ProbeSummaryRow[]): Claim[] {
@@ -124,7 +125,7 @@ function trainingSentences(cells: readonly TrainCell[]): string[] {
   for (const group of groupBy(cells, (c) => c.panel).values()) {
     const depth = Math.max(...group.map((c) => c.depth));
     const at = group.filter((c) => c.depth === depth).sort((a, b) => (b.accuracy ?? -1) - (a.accuracy ?? -1));
-    const where = group[0]!.panel === 'all runs' ? '' : ` (${group[0]!.panel})`;
+    const where = group[0]!.where === '' ? '' : ` (${group[0]!.where})`;
     const parts = at.map((c) => `${c.init} ${c.accuracy === null ? 'no accuracy' : `${(c.accuracy * 100).toFixed(0)}%`} (${outcome(c)})`);
     out.push(`Training, depth ${depth}${where}: final held-out accuracy ${parts.join('; ')}; chance ${(at[0]!.chance * 100).toFixed(0)}%.`);
   }
@@ -133,7 +134,7 @@ function trainingSentences(cells: readonly TrainCell[]): string[] {
 
 export function headline(records: readonly RunRecord[]): Headline {
   const probes = probeSummaryRows(records);
-  const cells = trainabilityRows(records);
+  const cells = trainabilityRows(records).rows;
   const sentences = [...probes.map(probeSentence), ...trainingSentences(cells)];
   const failed = records.filter((r) => r.status === 'failed');
   if (failed.length > 0) sentences.push(`${failed.length} of ${records.length} runs failed (listed under "Failed runs").`);
@@ -142,7 +143,7 @@ export function headline(records: readonly RunRecord[]): Headline {
   const rows: HeadlineRow[] = probes.map((p) => {
     const c = cellAt.get(p.key);
     return {
-      setting: `${p.init} + ${p.activation}${p.panel === 'all runs' ? '' : ` · ${p.panel}`}`,
+      setting: `${p.init} + ${p.activation}${p.panel === '' ? '' : ` · ${p.panel}`}`,
       depth: p.depth,
       perLayerRatio: p.perLayerRatio,
       theoryPerLayerRatio: p.theoryPerLayerRatio,
@@ -155,9 +156,27 @@ export function headline(records: readonly RunRecord[]): Headline {
   const probed = new Set(probes.map((p) => p.key));
   for (const c of cells) {
     if (probed.has(c.key)) continue;
-    rows.push({ setting: `${c.init}${c.panel === 'all runs' ? '' : ` · ${c.panel}`}`, depth: c.depth, perLayerRatio: null, theoryPerLayerRatio: null, lastOverFirst: null, finalAccuracy: c.accuracy, outcome: outcome(c) });
+    rows.push({ setting: `${c.init} + ${c.activation}${c.where === '' ? '' : ` · ${c.where}`}`, depth: c.depth, perLayerRatio: null, theoryPerLayerRatio: null, lastOverFirst: null, finalAccuracy: c.accuracy, outcome: outcome(c) });
   }
   return { sentences, claims: claims(probes), rows };
+}
+
+/**
+ * The seed's law in one sentence: per activation with both, the fitted factor per layer of He and of
+ * Xavier (or LeCun) over their depth sweep, against the note's 1 and ½. Null without such a sweep.
+ */
+export function lawSentence(fits: readonly LawFit[]): string | null {
+  const parts: string[] = [];
+  for (const [panel, fs] of groupBy(fits.filter((f) => f.tag === ''), (f) => f.panel)) {
+    const he = fs.filter((f) => initializerFamily(f.init.split(' ')[0]!) === 'he');
+    const xav = fs.filter((f) => ['xavier', 'lecun'].includes(initializerFamily(f.init.split(' ')[0]!) ?? ''));
+    if (he.length === 0 || xav.length === 0) continue;
+    const list = [...he, ...xav].map((f) => `${f.init} ×${fr(f.factor)}`).join(', ');
+    parts.push(`${panel === 'all runs' ? '' : `${panel}: `}${list}`);
+  }
+  if (parts.length === 0) return null;
+  const depths = `${Math.min(...fits.map((f) => f.from))}–${Math.max(...fits.map((f) => f.to))}`;
+  return `Fitted factor per layer over depths ${depths} — ${parts.join('; ')}. The note: ×1 for He, ×½ for Xavier under ReLU (zero padding costs a few per cent more).`;
 }
 
 /** Terminal table of the headline numbers, then the report path. */

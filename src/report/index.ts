@@ -13,20 +13,27 @@ import {
   readManifest, readResults, readRuns, readSamples, reportFile, resultsDirsIn, resultsRootOf, runsFile, samplesFile, splitByPlan, writeFileAtomic,
 } from '../results/index.ts';
 import { auditChart, auditPoints } from './charts/audit.ts';
-import { checkCells, checkChart } from './charts/check.ts';
-import { deadFractionChart, gradVarianceChart, postMomentChart, preVarianceChart } from './charts/layers.ts';
+import { histogramCurves, histogramHeatmap } from './charts/histograms.ts';
+import { normHeatmap, normLines, trainProbeChart } from './charts/inside-training.ts';
+import { depthLawChart, widthLawChart } from './charts/law.ts';
+import { gradVarianceChart, postMomentChart, preVarianceChart, unitFractionChart } from './charts/layers.ts';
 import { sampleImages, samplesChart } from './charts/samples.ts';
+import { signalChart } from './charts/signal.ts';
 import { accuracyChart, lossChart } from './charts/training.ts';
 import { trainabilityChart } from './charts/trainability.ts';
-import { formatSummary, headline, type Claim, type HeadlineRow } from './headline.ts';
-import { renderPage, suiteDescription, type ChartSection, type MissingSection } from './page.ts';
-import {
-  accuracyRows, chanceRows, initLabeler, layerRows, lossRows, sortLabels, trainabilityRows,
-} from './rows.ts';
+import { withLine } from './charts/common.ts';
+import { checkSummaryHtml } from './checks.ts';
+import { formatSummary, headline, lawSentence, type Claim, type HeadlineRow } from './headline.ts';
+import { renderPage, suiteDescription, type ChartSection, type HtmlSection, type MissingSection } from './page.ts';
+import { depthLawRows, histogramRows, signalRows, widthLawRows } from './rows-probe.ts';
+import { normRows, trainProbeRows } from './rows-train.ts';
+import { accuracyRows, chanceRows, initLabeler, layerRows, lossRows, pageOf, probed, sortLabels, trainabilityRows, trained } from './rows.ts';
+import type { PageSettings } from './settings.ts';
+import { runTableHtml } from './table.ts';
 import { escapeHtml } from './util.ts';
 
 export { formatSummary, headline, type Claim, type HeadlineRow } from './headline.ts';
-export type { ChartSection, MissingSection } from './page.ts';
+export type { ChartSection, HtmlSection, MissingSection } from './page.ts';
 
 export interface ReportOptions {
   /** output HTML file (default DIR/report.html) */
@@ -76,77 +83,137 @@ export function buildSections(input: {
   check: CheckReport | null;
   audit: readonly InitAuditRow[] | null;
   dir: string;
-}): { charts: ChartSection[]; missing: MissingSection[] } {
+}): { charts: ChartSection[]; missing: MissingSection[]; sections: HtmlSection[]; settings: PageSettings; law: string | null } {
   const { records } = input;
   const charts: ChartSection[] = [];
   const missing: MissingSection[] = [];
+  const settings = pageOf(records);
   // One colour per initializer across every chart of the page.
   const label = initLabeler(records.map((r) => r.spec));
   const inits = sortLabels(records.map((r) => label(r.spec)));
-  const layerDefs = [
-    { name: 'pre-variance', title: 'Pre-activation variance', metric: 'preVariance', log: true, chart: preVarianceChart,
-      note: 'The forward signal layer by layer. He + ReLU should stay flat; Xavier + ReLU should fall by about ½ per layer (times the padding loss).' },
-    { name: 'grad-variance', title: 'Gradient variance', metric: 'gradPreVariance', log: true, chart: gradVarianceChart,
-      note: 'The backward signal, from the top down. Where it vanishes, the early layers do not learn.' },
-    { name: 'post-moment', title: 'Post-activation second moment', metric: 'postSecondMoment', log: true, chart: postMomentChart,
-      note: 'E[a²] after the activation: for ReLU half the pre-activation variance; it is what feeds the next layer.' },
-    { name: 'dead-units', title: 'Dead units', metric: 'deadFraction', log: false, chart: deadFractionChart,
-      note: 'Units that output exactly 0 for every probe example: they pass neither signal nor gradient.' },
-  ] as const;
-  const probed = records.some((r) => r.status !== 'failed' && r.probe !== null);
-  for (const d of layerDefs) {
-    const rows = layerRows(records, d.metric, { log: d.log });
-    if (rows.length > 0) charts.push({ name: d.name, title: d.title, note: d.note, spec: d.chart(rows, { inits }) });
-    else if (probed) missing.push({ title: d.title, why: 'the probes of these runs carry no such numbers' });
+  const isProbed = probed(records).length > 0;
+  const isTrained = trained(records).length > 0;
+
+  const depth = depthLawRows(records);
+  if (depth.rows.length > 0) {
+    charts.push({
+      name: 'depth-law', title: 'The seed’s law: variance against depth', spec: depthLawChart(depth.rows, depth.refs, depth.fits, { inits }), line: depth.line,
+      note: 'each line is one initializer × activation over every depth run; a line that falls parallel to the grey (½)^L halves per layer, one that stays on the grey 1 keeps the signal.',
+    });
+  } else if (isProbed) {
+    missing.push({ title: 'The seed’s law: variance against depth', why: 'no setting was run at more than one depth; suites/seed-claims.json and suites/default.json sweep depth' });
   }
-  if (!probed) missing.push({ title: 'Per-layer statistics at init', why: 'no run has a probe; give the suite a `probe` block (e.g. suites/seed-claims.json) and run `initbench run SUITE`' });
+  const width = widthLawRows(records);
+  if (width.rows.length > 0) {
+    charts.push({
+      name: 'width-law', title: 'Per-layer ratio against width', spec: widthLawChart(width.rows, { inits }), line: width.line,
+      note: 'each dot is one seed’s average variance ratio per layer; the dots narrow towards the dashed theory as the nets widen.',
+    });
+  } else if (isProbed) {
+    missing.push({ title: 'Per-layer ratio against width', why: 'no setting was run at more than one width; suites/width.json sweeps it (`initbench run suites/width.json`)' });
+  }
+
+  const layerDefs = [
+    { name: 'pre-variance', title: 'Pre-activation variance per layer', metric: 'preVariance', log: true, chart: preVarianceChart,
+      note: 'the forward signal layer by layer, each setting at its deepest net: He + ReLU stays flat, Xavier + ReLU falls by about ½ per layer (times the padding loss).' },
+    { name: 'grad-variance', title: 'Gradient variance per layer', metric: 'gradPreVariance', log: true, chart: gradVarianceChart,
+      note: 'the backward signal, read from the right (the top) to the left: where it vanishes, the early layers do not learn.' },
+    { name: 'post-moment', title: 'Post-activation second moment', metric: 'postSecondMoment', log: true, chart: postMomentChart,
+      note: 'E[a²] after the activation, what feeds the next layer: for ReLU half the pre-activation variance.' },
+    { name: 'units', title: 'Dead and saturated units', metric: 'unitFraction', log: false, chart: unitFractionChart,
+      note: 'the share of units that pass no signal: ReLU units at exactly 0 for every probe example, tanh and sigmoid units stuck at their limits.' },
+  ] as const;
+  for (const d of layerDefs) {
+    const { rows, line } = layerRows(records, d.metric, { log: d.log });
+    if (rows.length > 0) charts.push({ name: d.name, title: d.title, note: d.note, spec: d.chart(rows, { inits }), line });
+    else if (isProbed) missing.push({ title: d.title, why: 'the probes of these runs carry no such numbers' });
+  }
+  if (!isProbed) missing.push({ title: 'Per-layer statistics at init', why: 'no run has a probe; give the suite a `probe` block (e.g. suites/seed-claims.json) and run `initbench run SUITE`' });
+
+  const signal = signalRows(records);
+  if (signal.rows.length > 0) {
+    charts.push({
+      name: 'signal', title: 'Signal propagation', spec: signalChart(signal.rows, signal.stats, { inits }), line: signal.line,
+      note: 'per layer, the channels’ squared mean against their variance (log scales, one per panel); in a healthy net neither explodes nor vanishes with depth.',
+    });
+  }
+  const hist = histogramRows(records);
+  if (hist.rows.length > 0) {
+    const xavierRelu = hist.runs.find((r) => /^xavier/.test(r) && /\brelu\b/.test(r)) ?? hist.runs.find((r) => /\brelu\b/.test(r));
+    charts.push({
+      name: 'histograms', title: 'Histograms per layer', spec: histogramHeatmap(hist.rows), line: hist.line,
+      note: 'one heatmap per run, a row per layer (first at the top); pick the tensor with the buttons. Bright cells hold most entries: a column narrowing to 0 is a collapsing signal.',
+    });
+    charts.push({
+      name: 'histogram-curves', title: 'Histograms of a few layers', spec: histogramCurves(hist.rows, hist.runs, xavierRelu !== undefined ? { initial: xavierRelu } : {}), line: hist.line,
+      note: 'choose a run from the menu; each curve is one layer, darker deeper. Curves that grow into a tall spike at 0 are layers whose values all but vanish.',
+    });
+  }
+  if (isProbed && (signal.rows.length === 0 || hist.rows.length === 0)) {
+    missing.push({
+      title: [signal.rows.length === 0 ? 'Signal propagation' : '', hist.rows.length === 0 ? 'Histograms' : ''].filter((t) => t !== '').join(' and '),
+      why: 'these records were written before the probe kept per-channel statistics and histograms; rerun the suite to get them',
+    });
+  }
 
   const loss = lossRows(records);
   const acc = accuracyRows(records);
-  if (loss.length > 0) {
-    charts.push({ name: 'loss', title: 'Training loss', note: 'Loss per step, median over seeds with the min–max band, one panel per depth.', spec: lossChart(loss, { inits }) });
+  if (loss.rows.length > 0) {
+    charts.push({ name: 'loss', title: 'Training loss', note: 'loss per step on a log axis, median over seeds with the min–max band; a line that stays flat near ln(classes) has not learned.', spec: lossChart(loss.rows, { inits }), line: loss.line });
   }
-  if (acc.length > 0) {
-    charts.push({ name: 'accuracy', title: 'Held-out accuracy', note: 'Accuracy on the held-out split at each eval; the dotted line is chance.', spec: accuracyChart(acc, chanceRows(records, acc), { inits }) });
+  if (acc.rows.length > 0) {
+    charts.push({ name: 'accuracy', title: 'Held-out accuracy', note: 'accuracy on the held-out split at each eval; the dotted line is chance.', spec: accuracyChart(acc.rows, chanceRows(records, acc.rows), { inits }), line: acc.line });
   }
   const cells = trainabilityRows(records);
-  if (cells.length > 0) {
-    charts.push({ name: 'trainability', title: 'Trainability', note: 'Final held-out accuracy by depth and initializer; red outlines mark stalled, diverged or failed seeds.', spec: trainabilityChart(cells, { inits }) });
+  if (cells.rows.length > 0) {
+    charts.push({ name: 'trainability', title: 'Trainability', note: 'final held-out accuracy by depth and initializer; red outlines mark cells where some seeds stalled, diverged or failed.', spec: trainabilityChart(cells.rows, { inits }), line: cells.line });
   }
-  if (loss.length === 0 && acc.length === 0 && cells.length === 0) {
+  if (!isTrained && cells.rows.length === 0) {
     missing.push({ title: 'Training curves and trainability', why: 'no run in this suite trains; the training studies are suites/he2015.json and suites/trainability.json (`initbench run suites/he2015.json`)' });
+  }
+  const norms = normRows(records);
+  if (norms.rows.length > 0) {
+    charts.push({
+      name: 'norms', title: 'Gradient and weight norms per layer', spec: normHeatmap(norms.rows), line: norms.line,
+      note: 'a row per layer (first at the top), a column per eval: a gradient panel dark at the top rows means the early layers get almost no update.',
+    });
+    charts.push({
+      name: 'norm-lines', title: 'Norms of a few layers', spec: normLines(norms.rows, { inits }), line: norms.line,
+      note: 'the same norms for the first, middle and last conv layer and the head, one line per initializer (log scales, one per panel).',
+    });
+  } else if (isTrained) {
+    missing.push({ title: 'Gradient and weight norms per layer', why: 'these records do not say which norm belongs to which layer (written before TrainResult.paramNames); rerun the suite' });
+  }
+  const during = trainProbeRows(records);
+  if (during.rows.length > 0) {
+    charts.push({
+      name: 'train-probes', title: 'Probes during training', spec: trainProbeChart(during.rows), line: during.line,
+      note: 'each colour is one probe, from init (lightest ramp end) to the last step; the black dashed line is theory’s prediction for the net at init, not after training.',
+    });
+  } else if (isTrained) {
+    missing.push({ title: 'Probes during training', why: 'no run probes during training; give the suite’s probe block e.g. "atSteps": [50, 200] and rerun' });
   }
 
   const images = input.samples === null ? [] : sampleImages(input.samples);
   if (images.length > 0) {
-    charts.push({ name: 'samples', title: 'Data samples', note: 'What the nets are trained on: a few images of each class.', spec: samplesChart(images) });
+    charts.push({ name: 'samples', title: 'Data samples', note: 'what the nets are trained on: a few images of each class.', spec: samplesChart(images), line: null });
   } else if (records.some((r) => r.spec.data !== null)) {
     missing.push({ title: 'Data samples', why: `no ${samplesFile(input.dir)}; \`initbench run\` writes it for suites with data` });
   }
 
   const audit = input.audit === null ? [] : auditPoints(input.audit);
   if (audit.length > 0) {
-    charts.push({ name: 'init-audit', title: 'Initializer audit', note: 'Measured weight variance over the nominal one, with its confidence interval, for our initializers and tfjs’s; red: deviates.', spec: auditChart(audit) });
+    charts.push({ name: 'init-audit', title: 'Initializer audit', note: 'each point is the measured weight variance over the nominal one, with its confidence interval; red: the interval excludes 1.', spec: auditChart(audit), line: null });
   } else {
     missing.push({ title: 'Initializer audit', why: `no ${initStatsFile(resultsRootOf(input.dir))}; produce it with \`npx initbench init-stats --all --json\`` });
   }
-  const checks = input.check === null ? [] : checkCells(input.check.rows);
-  if (checks.length > 0) {
-    charts.push({ name: 'cross-check', title: 'Cross-check vs the float64 reference', note: 'Each op on each backend against the reference engine: the worst relative error over its cases, coloured by verdict.', spec: checkChart(checks) });
+  const sections: HtmlSection[] = [{ id: 'sec-runs', title: 'Every run', html: runTableHtml(records, settings) }];
+  if (input.check !== null && input.check.rows.length > 0) {
+    sections.push({ id: 'sec-cross-check', title: 'Cross-check', html: checkSummaryHtml(input.check) });
   } else {
     missing.push({ title: 'Cross-check table', why: `no ${checkFile(resultsRootOf(input.dir))}; produce it with \`npx initbench check\`` });
   }
-  return { charts, missing };
-}
-
-function checkFailuresHtml(check: CheckReport | null): string {
-  const bad = check?.rows.filter((r) => r.verdict === 'fail' || r.verdict === 'error') ?? [];
-  if (bad.length === 0) return '';
-  const rows = bad
-    .slice(0, 50)
-    .map((r) => `<tr><td>${escapeHtml(r.op)}</td><td>${escapeHtml(r.backend)}</td><td><code>${escapeHtml(r.case)}</code></td><td>${escapeHtml(r.verdict)}</td><td>${escapeHtml(r.detail ?? '')}</td></tr>`)
-    .join('');
-  return `<section id="check-failures"><h2>Cross-check failures (${bad.length})</h2><table class="grid"><tr><th>op</th><th>backend</th><th>case</th><th>verdict</th><th>detail</th></tr>${rows}</table></section>`;
+  return { charts, missing, sections, settings, law: lawSentence(depth.fits) };
 }
 
 /** The dir's records of its suite's current plan; records the edited suite no longer plans are counted, not shown. */
@@ -194,11 +261,11 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
   const samples = readSamples(dir, toPage);
   const check = checkPath === null ? null : readCheckReport(checkPath, toPage);
   const audit = auditPath === null ? null : readInitStats(auditPath, toPage);
-  const { charts, missing } = buildSections({ records, samples, check, audit, dir });
+  const { charts, missing, sections, settings, law } = buildSections({ records, samples, check, audit, dir });
   const h = headline(records);
   const html = renderPage({
-    manifest, records, warnings: warn, sentences: h.sentences, claims: h.claims, charts, missing,
-    extraHtml: checkFailuresHtml(check), generatedAt: new Date().toISOString(),
+    manifest, records, warnings: warn, sentences: h.sentences, claims: h.claims, law, settings, charts, sections, missing,
+    generatedAt: new Date().toISOString(),
   });
   const out = opts.out ?? reportFile(dir);
   const files: string[] = [];
@@ -212,7 +279,7 @@ export async function writeReport(dir: string, opts: ReportOptions = {}): Promis
       const { renderSvg, svgToPng } = await import('./render.ts');
       const chartDir = chartsDir(dir);
       for (const c of charts) {
-        const { svg } = await renderSvg(c.spec);
+        const { svg } = await renderSvg(withLine(c.spec, c.line));
         if (opts.svg === true) {
           writeFileAtomic(path.join(chartDir, `${c.name}.svg`), svg);
           files.push(path.join(chartDir, `${c.name}.svg`));

@@ -2,24 +2,30 @@
  * Records → typed chart rows. Every chart function takes rows from here, never records, so each
  * chart can be built and tested from hand-made rows alone.
  *
- * A run's "coordinates" are the axes of the suite matrix as readable strings (activation, depth,
- * width, …). Charts colour by initializer, put one axis on x, and facet by the rest that vary:
- * `panel` is the label of those varying axes, e.g. "relu" or "relu · width 16".
+ * Charts colour by initializer, put one setting on x, and facet by the rest that vary among their
+ * runs. A panel's label names only where its runs differ from the chart's usual run (settings.ts):
+ * "relu", "relu · width 8 · input 16×16×3"; what every run of the chart shares is its `line`.
  */
 import type { LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
 import { convPaddingFactors } from '../theory/index.ts';
-import { finite, groupBy, median, minMax } from './util.ts';
+import {
+  activationLabel, chartScope, differing, mergedPanels, pageSettings, scopeSentence, settingKey, type ChartScope, type PageSettings,
+} from './settings.ts';
+import { finite, groupBy, median, minMax, sortLabels } from './util.ts';
 
-/**
- * Axes in display order; `init` and `seed` are never facets. Together they cover every field of a
- * RunSpec but id, seed and repeat, so runs of different settings never share a panel as if seeds.
- */
-const AXES = [
-  'activation', 'arch', 'depth', 'width', 'kernel', 'padding', 'downsample', 'bias', 'head', 'input',
-  'probe', 'probeAt', 'data', 'dataDetail', 'optimizer', 'lr', 'batch', 'steps', 'schedule', 'momentum',
-  'weightDecay', 'warmup', 'evalEvery', 'target',
-] as const;
-export type Axis = (typeof AXES)[number];
+export { activationLabel, coordinates, dataLabel, settingKey, type Axis } from './settings.ts';
+export { sortLabels } from './util.ts';
+
+/** A chart's rows and its "these runs" sentence (null: nothing to add to the page's settings lines). */
+export interface ChartRows<T> {
+  rows: T[];
+  line: string | null;
+}
+
+/** The settings of the page the records make up. */
+export function pageOf(records: readonly RunRecord[]): PageSettings {
+  return pageSettings(records.map((r) => r.spec));
+}
 
 /** The options of a run's initializer as text, optionally without the gain's activation. */
 function initOptionText(spec: RunSpec, withoutActivation: boolean): Record<string, string> {
@@ -57,85 +63,12 @@ export function initLabeler(specs: readonly RunSpec[]): (spec: RunSpec) => strin
   };
 }
 
-export function activationLabel(spec: RunSpec): string {
-  const a = spec.activation;
-  return a.alpha !== undefined ? `${a.name} α=${a.alpha}` : a.name;
-}
-
-export function dataLabel(spec: RunSpec): string {
-  const d = spec.data;
-  if (d === null) return 'none';
-  return d.kind === 'synthetic' ? `synthetic d=${d.difficulty}` : `cifar10 ${d.trainSize}/${d.testSize}`;
-}
-
-/** The matrix coordinates of a run as short labels ("depth 30", "width 64"). */
-export function coordinates(spec: RunSpec): Record<Axis, string> {
-  const a = spec.arch;
-  const d = spec.data;
-  const t = spec.train;
-  return {
-    activation: activationLabel(spec),
-    arch: a.kind,
-    depth: `depth ${a.depth}`,
-    width: `width ${a.width}`,
-    kernel: `kernel ${a.kernel}`,
-    padding: `padding ${a.padding}`,
-    downsample: a.downsample.at.length === 0 ? 'no downsampling' : `${a.downsample.mode} at ${a.downsample.at.join(',')}`,
-    bias: a.bias ? 'bias' : 'no bias',
-    head: a.head === 'none' ? 'no head' : `${a.classes}-class head`,
-    input: `input ${spec.input.height}×${spec.input.width}×${spec.input.channels}`,
-    probe: spec.probe === null ? 'no probe' : `probe ${spec.probe.source} σ=${spec.probe.inputStd} n=${spec.probe.batch}`,
-    probeAt: spec.probe === null ? '' : spec.probe.atSteps.length === 0 ? 'probed at init' : `probed also at ${spec.probe.atSteps.join(',')}`,
-    data: dataLabel(spec),
-    dataDetail: d === null ? '' : d.kind === 'synthetic' ? `${d.trainSize}/${d.testSize} examples` : d.augment ? 'augmented' : 'not augmented',
-    optimizer: t === null ? 'no training' : t.optimizer,
-    lr: t === null ? '' : `lr ${t.lr}`,
-    batch: t === null ? '' : `batch ${t.batchSize}`,
-    steps: t === null ? '' : `${t.steps} steps`,
-    schedule: t === null ? '' : t.schedule.kind === 'step' ? `lr ×${t.schedule.factor} every ${t.schedule.every}` : `${t.schedule.kind} lr`,
-    momentum: t === null ? '' : `momentum ${t.momentum}`,
-    weightDecay: t === null ? '' : `weight decay ${t.weightDecay}`,
-    warmup: t === null ? '' : `warmup ${t.warmupSteps}`,
-    evalEvery: t === null ? '' : `eval every ${t.evalEvery}`,
-    target: t === null ? '' : `target ${t.targetAccuracy}`,
-  };
-}
-
-/** Identifies one setting at one depth across seeds: the spec without its per-run fields. */
-export function settingKey(spec: RunSpec): string {
-  const { id: _id, seed: _seed, repeat: _repeat, ...rest } = spec;
-  return JSON.stringify(rest);
-}
-
-/**
- * The axes whose value differs across these specs. An empty value (a training, probe or data detail of
- * a run without one) does not count: the `optimizer`, `probe` or `data` axis already tells those apart.
- */
-export function varyingAxes(specs: readonly RunSpec[]): Axis[] {
-  if (specs.length === 0) return [];
-  const coords = specs.map(coordinates);
-  return AXES.filter((ax) => new Set(coords.map((c) => c[ax]).filter((v) => v !== '')).size > 1);
-}
-
-/** Panel label from the varying axes minus those a chart shows another way. */
-export function panelLabeler(specs: readonly RunSpec[], exclude: readonly Axis[]): (spec: RunSpec) => string {
-  const axes = varyingAxes(specs).filter((a) => !exclude.includes(a));
-  return (spec) => {
-    const c = coordinates(spec);
-    // Untrained runs have no lr/batch/steps: leave those out rather than print empty cells.
-    const s = axes.map((a) => c[a]).filter((v) => v !== '').join(' · ');
-    return s === '' ? 'all runs' : s;
-  };
-}
-
-/** Panels sorted by their natural order (numbers inside labels compare numerically). */
-export function sortLabels(labels: Iterable<string>): string[] {
-  return [...new Set(labels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-}
+/** The panel of a gain table (see settings.ts mergedPanels) and of the rest, in reading order. */
+export const MERGED_PANEL = 'one initializer per activation';
 
 /**
  * Panels with the most initializers first (the main comparison, e.g. He vs Xavier under ReLU),
- * ReLU before tanh before the rest, then in natural order.
+ * ReLU before tanh before the rest, the gain table after them, then in natural order.
  */
 export function panelOrder(rows: readonly { panel: string; init: string }[]): string[] {
   const inits = new Map<string, Set<string>>();
@@ -144,30 +77,59 @@ export function panelOrder(rows: readonly { panel: string; init: string }[]): st
     set.add(r.init);
     inits.set(r.panel, set);
   }
-  const act = (p: string) => (/^relu\b/.test(p) ? 0 : /^tanh\b/.test(p) ? 1 : 2);
+  const act = (p: string) => (/^relu\b/.test(p) ? 0 : /^tanh\b/.test(p) ? 1 : p.startsWith(MERGED_PANEL) ? 3 : 2);
   return sortLabels(inits.keys()).sort((a, b) => inits.get(b)!.size - inits.get(a)!.size || act(a) - act(b));
+}
+
+type ProbedRecord = RunRecord & { probe: NonNullable<RunRecord['probe']> };
+
+export function probed(records: readonly RunRecord[]): ProbedRecord[] {
+  return records.filter((r): r is ProbedRecord => r.status !== 'failed' && r.probe !== null);
+}
+
+/** Per chart: its scope, initializer labels and (merged) panels over its runs. */
+export interface Labels {
+  scope: ChartScope;
+  init: (spec: RunSpec) => string;
+  panel: (spec: RunSpec) => { panel: string; tag: string };
+  line: string | null;
+}
+
+export function labelsFor(specs: readonly RunSpec[], page: PageSettings, encoded: Parameters<typeof chartScope>[2], merge: boolean): Labels {
+  const scope = chartScope(specs, page, encoded);
+  const init = initLabeler(specs);
+  const panel = merge ? mergedPanels(specs, scope, init) : (s: RunSpec) => ({ panel: scope.panel(s), tag: '' });
+  return { scope, init, panel, line: scopeSentence(scope) };
 }
 
 // ---------------------------------------------------------------- per-layer rows
 
-export type LayerMetric = 'preVariance' | 'gradPreVariance' | 'postSecondMoment' | 'deadFraction';
+/** `unitFraction`: the dead fraction, or for tanh and sigmoid the saturated fraction. */
+export type LayerMetric = 'preVariance' | 'gradPreVariance' | 'postSecondMoment' | 'unitFraction';
 
 /** One point of a per-layer line: measured (median over seeds, band min–max) or theory. */
 export interface LayerRow {
   panel: string;
   init: string;
+  /** the activation, on lines of the gain-table panel (several activations, one initializer each); else '' */
+  tag: string;
   layer: number;
-  /** layer name, e.g. conv12 */
+  /** layer name, e.g. conv12 or head */
   name: string;
+  kind: 'conv' | 'dense';
   series: 'measured' | 'theory';
   value: number;
   lo: number | null;
   hi: number | null;
   seeds: number;
   depth: number;
+  /** what a unitFraction row counts */
+  measure: 'dead' | 'saturated' | null;
 }
 
-function layerValue(l: LayerProbe, metric: LayerMetric): number | null {
+const SATURATING = new Set(['tanh', 'sigmoid']);
+
+function layerValue(l: LayerProbe, metric: LayerMetric, spec: RunSpec): number | null {
   switch (metric) {
     case 'preVariance':
       return l.pre.variance;
@@ -175,8 +137,8 @@ function layerValue(l: LayerProbe, metric: LayerMetric): number | null {
       return l.gradPre.variance;
     case 'postSecondMoment':
       return l.post.secondMoment;
-    case 'deadFraction':
-      return l.deadFraction;
+    case 'unitFraction':
+      return SATURATING.has(spec.activation.name) ? l.saturatedFraction : l.deadFraction;
   }
 }
 
@@ -186,51 +148,48 @@ function layerTheory(l: LayerProbe, metric: LayerMetric): number | null {
   return null;
 }
 
-type ProbedRecord = RunRecord & { probe: NonNullable<RunRecord['probe']> };
-
-function probed(records: readonly RunRecord[]): ProbedRecord[] {
-  return records.filter((r): r is ProbedRecord => r.status !== 'failed' && r.probe !== null);
-}
-
 /**
- * Per-layer rows of the at-init probe. Each setting (all axes but depth and seed) is shown at its
- * deepest net: earlier layers of a deeper net tell the same forward story, and one line per depth
- * would bury the chart. `log` drops values ≤ 0 that a log axis cannot show.
+ * Per-layer rows of the at-init probe. Each setting is shown at its deepest net: earlier layers of a
+ * deeper net tell the same forward story, and one line per depth would bury the chart (the depth law
+ * chart has every depth). `log` drops values ≤ 0 that a log axis cannot show.
  */
-export function layerRows(records: readonly RunRecord[], metric: LayerMetric, opts: { log: boolean }): LayerRow[] {
+export function layerRows(records: readonly RunRecord[], metric: LayerMetric, opts: { log: boolean }): ChartRows<LayerRow> {
   const recs = probed(records);
-  const specs = recs.map((r) => r.spec);
-  const label = initLabeler(specs);
-  const panel = panelLabeler(specs, ['depth']);
-  const settings = groupBy(recs, (r) => `${panel(r.spec)}\u0000${label(r.spec)}`);
+  const lab = labelsFor(recs.map((r) => r.spec), pageOf(records), ['depth'], true);
+  const key = (r: ProbedRecord) => {
+    const p = lab.panel(r.spec);
+    return `${p.panel}\u0000${p.tag}\u0000${lab.init(r.spec)}`;
+  };
   const rows: LayerRow[] = [];
   const ok = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!opts.log || v > 0);
-  for (const group of settings.values()) {
+  for (const group of groupBy(recs, key).values()) {
     const depth = Math.max(...group.map((r) => r.spec.arch.depth));
     const deepest = group.filter((r) => r.spec.arch.depth === depth);
     const first = deepest[0]!;
-    const p = panel(first.spec);
-    const init = label(first.spec);
+    const { panel, tag } = lab.panel(first.spec);
+    const init = lab.init(first.spec);
+    const measure: LayerRow['measure'] = metric !== 'unitFraction' ? null : SATURATING.has(first.spec.activation.name) ? 'saturated' : 'dead';
     const layerCount = Math.max(...deepest.map((r) => r.probe.layers.length));
     for (let i = 0; i < layerCount; i++) {
       const ls = deepest.map((r) => r.probe.layers[i]).filter((l): l is LayerProbe => l !== undefined);
       const meta = ls[0]!;
-      const vals = finite(ls.map((l) => layerValue(l, metric))).filter((v) => ok(v));
+      const vals = finite(ls.map((l) => layerValue(l, metric, first.spec))).filter((v) => ok(v));
       const m = median(vals);
       const band = minMax(vals);
+      const base = { panel, init, tag, layer: meta.index, name: meta.name, kind: meta.kind, depth, measure };
       if (m !== null && ok(m)) {
-        rows.push({ panel: p, init, layer: meta.index, name: meta.name, series: 'measured', value: m, lo: band?.[0] ?? null, hi: band?.[1] ?? null, seeds: vals.length, depth });
+        rows.push({ ...base, series: 'measured', value: m, lo: band?.[0] ?? null, hi: band?.[1] ?? null, seeds: vals.length });
       }
       const th = median(finite(ls.map((l) => layerTheory(l, metric))));
       if (ok(th)) {
         // The pre-activation theory carries a finite-width band: the spread one seed may show.
-        const band = metric === 'preVariance' ? (meta.theory.preVarianceBand ?? null) : null;
-        const [lo, hi] = band !== null && ok(band[0]) && ok(band[1]) ? band : [null, null];
-        rows.push({ panel: p, init, layer: meta.index, name: meta.name, series: 'theory', value: th, lo, hi, seeds: ls.length, depth });
+        const tb = metric === 'preVariance' ? (meta.theory.preVarianceBand ?? null) : null;
+        const [lo, hi] = tb !== null && ok(tb[0]) && ok(tb[1]) ? tb : [null, null];
+        rows.push({ ...base, series: 'theory', value: th, lo, hi, seeds: ls.length });
       }
     }
   }
-  return rows;
+  return { rows, line: lab.line };
 }
 
 // ---------------------------------------------------------------- training rows
@@ -251,10 +210,6 @@ export function trained(records: readonly RunRecord[]): TrainedRecord[] {
   return records.filter((r): r is TrainedRecord => r.status !== 'failed' && r.train !== null);
 }
 
-function trainPanel(recs: readonly TrainedRecord[]): (spec: RunSpec) => string {
-  return panelLabeler(recs.map((r) => r.spec), []);
-}
-
 /** Bucketed mean of a run's per-step losses, ≤ `points` buckets (smooths the per-batch noise). */
 function bucketLosses(losses: readonly { step: number; loss: number }[], size: number): Map<number, number> {
   const out = new Map<number, number>();
@@ -267,24 +222,16 @@ function bucketLosses(losses: readonly { step: number; loss: number }[], size: n
   return out;
 }
 
-/** Panels of the training curves: the depth, then the other varying axes. */
-function curvePanel(recs: readonly TrainedRecord[]): (spec: RunSpec) => string {
-  const panel = panelLabeler(recs.map((r) => r.spec), ['depth']);
-  return (s) => {
-    const rest = panel(s);
-    return rest === 'all runs' ? `depth ${s.arch.depth}` : `depth ${s.arch.depth} · ${rest}`;
-  };
+/** Labels of the training charts: over the trained runs, depth among the panels where it varies. */
+export function trainLabels(records: readonly RunRecord[]): Labels {
+  return labelsFor(trained(records).map((r) => r.spec), pageOf(records), [], false);
 }
 
-function curveRows(
-  records: readonly RunRecord[],
-  series: (r: TrainedRecord) => Map<number, number>,
-): CurveRow[] {
+function curveRows(records: readonly RunRecord[], series: (r: TrainedRecord) => Map<number, number>): ChartRows<CurveRow> {
   const recs = trained(records);
-  const label = initLabeler(recs.map((r) => r.spec));
-  const depthPanel = curvePanel(recs);
+  const lab = trainLabels(records);
   const rows: CurveRow[] = [];
-  for (const group of groupBy(recs, (r) => `${depthPanel(r.spec)}\u0000${label(r.spec)}`).values()) {
+  for (const group of groupBy(recs, (r) => `${lab.panel(r.spec).panel}\u0000${lab.init(r.spec)}`).values()) {
     const perSeed = group.map(series);
     const steps = [...new Set(perSeed.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
     for (const step of steps) {
@@ -292,34 +239,33 @@ function curveRows(
       const m = median(vals);
       const band = minMax(vals);
       if (m === null || band === null) continue;
-      rows.push({ panel: depthPanel(group[0]!.spec), init: label(group[0]!.spec), step, median: m, lo: band[0], hi: band[1], seeds: vals.length });
+      rows.push({ panel: lab.panel(group[0]!.spec).panel, init: lab.init(group[0]!.spec), step, median: m, lo: band[0], hi: band[1], seeds: vals.length });
     }
   }
-  return rows;
+  return { rows, line: lab.line };
 }
 
 /** Training loss per step: bucket means (≤ 120 points per run), median and min–max over seeds. */
-export function lossRows(records: readonly RunRecord[]): CurveRow[] {
+export function lossRows(records: readonly RunRecord[]): ChartRows<CurveRow> {
   // Bucket size from the planned steps, so a run cut short (diverged) shares its seeds' step grid.
-  const rows = curveRows(records, (r) => {
+  const out = curveRows(records, (r) => {
     const planned = r.spec.train?.steps ?? (r.train.losses.at(-1)?.step ?? 0) + 1;
     return bucketLosses(r.train.losses, Math.max(1, Math.ceil(planned / 120)));
   });
   // The loss axis is logarithmic: a float32 loss that underflowed to 0 is drawn at 1e-9.
   const floor = (x: number) => Math.max(x, 1e-9);
-  return rows.map((r) => ({ ...r, median: floor(r.median), lo: floor(r.lo), hi: floor(r.hi) }));
+  return { ...out, rows: out.rows.map((r) => ({ ...r, median: floor(r.median), lo: floor(r.lo), hi: floor(r.hi) })) };
 }
 
 /** Held-out accuracy at each eval, median and min–max over seeds. */
-export function accuracyRows(records: readonly RunRecord[]): CurveRow[] {
+export function accuracyRows(records: readonly RunRecord[]): ChartRows<CurveRow> {
   return curveRows(records, (r) => new Map(r.train.evals.map((e) => [e.step, e.accuracy])));
 }
 
 /** Chance accuracy per panel (a rule on the accuracy chart), from that panel's runs. */
 export function chanceRows(records: readonly RunRecord[], curves: readonly CurveRow[]): { panel: string; chance: number }[] {
-  const recs = trained(records);
-  const panel = curvePanel(recs);
-  const byPanel = groupBy(recs, (r) => panel(r.spec));
+  const lab = trainLabels(records);
+  const byPanel = groupBy(trained(records), (r) => lab.panel(r.spec).panel);
   return sortLabels(curves.map((c) => c.panel)).map((panel) => ({ panel, chance: median((byPanel.get(panel) ?? []).map((r) => r.train.chance)) ?? 0.1 }));
 }
 
@@ -341,13 +287,18 @@ export interface TrainCell {
   label: string;
   /** settingKey of the runs in the cell */
   key: string;
+  activation: string;
+  /** where the cell's runs differ from the page's usual run, depth and activation aside ('' where they do not) */
+  where: string;
 }
 
-export function trainabilityRows(records: readonly RunRecord[]): TrainCell[] {
+export function trainabilityRows(records: readonly RunRecord[]): ChartRows<TrainCell> {
   const withTrain = records.filter((r) => r.spec.train !== null);
-  const specs = withTrain.map((r) => r.spec);
-  const label = initLabeler(specs);
-  const panel = panelLabeler(specs, ['depth']);
+  const page = pageOf(records);
+  const lab = labelsFor(withTrain.map((r) => r.spec), page, ['depth'], false);
+  const named = page.varying.filter((ax) => ax !== 'depth' && ax !== 'activation');
+  const label = lab.init;
+  const panel = (s: RunSpec) => lab.panel(s).panel;
   const cells: TrainCell[] = [];
   for (const group of groupBy(withTrain, (r) => `${panel(r.spec)}\u0000${label(r.spec)}\u0000${r.spec.arch.depth}`).values()) {
     const first = group[0]!;
@@ -361,14 +312,16 @@ export function trainabilityRows(records: readonly RunRecord[]): TrainCell[] {
     const c = { ok: count('ok'), stalled: count('stalled'), diverged: count('diverged'), failed: count('failed') };
     const marks = (['stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${n}`);
     const text = acc === null ? marks.join('\n') : [acc.toFixed(2), marks.join(' · ')].filter((t) => t !== '').join('\n');
-    cells.push({ panel: panel(first.spec), init: label(first.spec), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text, key: settingKey(first.spec) });
+    cells.push({ panel: panel(first.spec), init: label(first.spec), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text, key: settingKey(first.spec),
+      activation: activationLabel(first.spec), where: differing(first.spec, page.reference, named).join(' · ') });
   }
-  return cells;
+  return { rows: cells, line: lab.line };
 }
 
 // ---------------------------------------------------------------- summaries for the headline
 
 export interface ProbeSummaryRow {
+  /** where the setting differs from the page's usual run ('' where it does not) */
   panel: string;
   init: string;
   activation: string;
@@ -401,7 +354,9 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
   const recs = probed(records);
   const specs = recs.map((r) => r.spec);
   const label = initLabeler(specs);
-  const panel = panelLabeler(specs, ['depth', 'activation']);
+  const page = pageOf(records);
+  const named = page.varying.filter((ax) => ax !== 'depth' && ax !== 'activation');
+  const panel = (s: RunSpec) => differing(s, page.reference, named).join(' · ');
   const out: ProbeSummaryRow[] = [];
   for (const group of groupBy(recs, (r) => `${panel(r.spec)}\u0000${activationLabel(r.spec)}\u0000${label(r.spec)}`).values()) {
     const depth = Math.max(...group.map((r) => r.spec.arch.depth));

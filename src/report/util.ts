@@ -71,3 +71,8 @@ export function finite(xs: readonly (number | null | undefined)[]): number[] {
 export function round4(_key: string, v: unknown): unknown {
   return typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v;
 }
+
+/** Distinct labels in natural order (numbers inside labels compare numerically). */
+export function sortLabels(labels: Iterable<string>): string[] {
+  return [...new Set(labels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}

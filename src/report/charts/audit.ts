@@ -1,7 +1,7 @@
 /** Initializer audit: measured / nominal weight variance per initializer with its CI; deviations in red. */
 import type { TopLevelSpec } from 'vega-lite';
 import type { InitAuditRow } from '../../core/types.ts';
-import { SCHEMA } from './common.ts';
+import { CONFIG, HL_PARAM, hlOpacity, LEGEND_TOP, SCHEMA } from './common.ts';
 
 export interface AuditPoint {
   /** e.g. "he-normal [3,3,64,64]" */
@@ -40,7 +40,7 @@ export function auditPoints(rows: readonly InitAuditRow[]): AuditPoint[] {
 
 export function auditChart(points: readonly AuditPoint[]): TopLevelSpec {
   const y = { field: 'label', type: 'nominal', title: 'initializer [weight shape]', sort: null, axis: { labelLimit: 260 } };
-  const x = { field: 'ratio', type: 'quantitative', title: 'measured / nominal variance', scale: { zero: false } };
+  const x = { field: 'ratio', type: 'quantitative', title: 'measured / nominal variance', scale: { zero: false }, axis: { tickCount: 6 } };
   const tooltip = [
     { field: 'init', title: 'initializer' },
     { field: 'shape', title: 'shape' },
@@ -53,11 +53,15 @@ export function auditChart(points: readonly AuditPoint[]): TopLevelSpec {
     { field: 'samples', title: 'samples' },
     { field: 'verdict', title: 'verdict' },
   ];
-  const verdictColor = { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: ['ok', 'deviates'], range: ['#4c78a8', '#d62728'] } };
+  const verdicts = (['ok', 'deviates'] as const).filter((v) => points.some((p) => p.verdict === v));
+  const verdictColor = { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: verdicts, range: verdicts.map((v) => (v === 'ok' ? '#4c78a8' : '#d62728')) }, legend: LEGEND_TOP };
+  const families = (['initbench', 'tfjs'] as const).filter((f) => points.some((p) => p.family === f));
   return {
     $schema: SCHEMA,
     title: { text: 'Initializer audit: does each initializer deliver its nominal variance?', subtitle: 'Point: measured/nominal; bar: confidence interval; dashed: 1 (exact). Red: the CI excludes 1.' },
     data: { values: points },
+    params: [HL_PARAM],
+    config: CONFIG,
     width: 420,
     height: { step: 18 },
     layer: [
@@ -67,10 +71,13 @@ export function auditChart(points: readonly AuditPoint[]): TopLevelSpec {
         mark: { type: 'rule', strokeDash: [4, 3], color: '#666' },
         encoding: { x: { field: 'nominal', type: 'quantitative' }, tooltip: [{ field: 'nominal', title: 'nominal ratio' }] },
       },
-      { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, x: { field: 'ciLo', type: 'quantitative' }, x2: { field: 'ciHi' }, color: verdictColor, tooltip } },
+      { mark: { type: 'rule', strokeWidth: 2 }, encoding: { y, x: { field: 'ciLo', type: 'quantitative' }, x2: { field: 'ciHi' }, color: verdictColor, opacity: hlOpacity(1), tooltip } },
       {
         mark: { type: 'point', filled: true, size: 60 },
-        encoding: { y, x, color: verdictColor, shape: { field: 'family', type: 'nominal', title: 'implementation', scale: { domain: ['initbench', 'tfjs'], range: ['circle', 'diamond'] } }, tooltip },
+        encoding: {
+          y, x, color: verdictColor, opacity: hlOpacity(1), tooltip,
+          shape: { field: 'family', type: 'nominal', title: 'implementation', scale: { domain: families, range: families.map((f) => (f === 'initbench' ? 'circle' : 'diamond')) }, legend: LEGEND_TOP },
+        },
       },
     ],
   } as unknown as TopLevelSpec;

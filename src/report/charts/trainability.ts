@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { TrainCell } from '../rows.ts';
 import { sortLabels } from '../rows.ts';
-import { facetOrLayer } from './common.ts';
+import { facetOrLayer, fitColumns, hlOpacity } from './common.ts';
 
 export function trainabilityChart(cells: readonly TrainCell[], opts: { inits?: readonly string[] } = {}): TopLevelSpec {
   const inits = (opts.inits ?? sortLabels(cells.map((c) => c.init))).filter((i) => cells.some((c) => c.init === i));
@@ -27,7 +27,8 @@ export function trainabilityChart(cells: readonly TrainCell[], opts: { inits?: r
       encoding: {
         x,
         y,
-        color: { field: 'accuracy', type: 'quantitative', title: 'final accuracy', scale: { domain: [0, 1], scheme: 'viridis' }, legend: { format: '%', titleLimit: 200 } },
+        color: { field: 'accuracy', type: 'quantitative', title: 'final accuracy', scale: { domain: [0, 1], scheme: 'viridis' }, legend: { format: '%', titleLimit: 200, orient: 'top', direction: 'horizontal' } },
+        opacity: hlOpacity(1, 0.25),
         tooltip,
       },
     },
@@ -53,15 +54,17 @@ export function trainabilityChart(cells: readonly TrainCell[], opts: { inits?: r
     },
   ];
   const longest = Math.max(4, ...cells.flatMap((c) => c.label.split('\n').map((l) => l.length)));
-  const step = Math.max(90, Math.min(220, 16 + 7 * longest));
+  // cells wide enough for their text, but all of them within a 1024-px window
+  const step = Math.max(56, Math.min(220, 16 + 7 * longest, Math.floor(760 / Math.max(1, inits.length))));
+  const panels = sortLabels(cells.map((c) => c.panel));
   return facetOrLayer({
     title: 'Trainability: final held-out accuracy by depth and initializer',
     subtitle: 'Median over seeds (a diverged run counts as chance). Red outline: some seeds stalled, diverged or failed.',
     values: cells,
-    panels: sortLabels(cells.map((c) => c.panel)),
+    panels,
     layer,
     width: step * inits.length,
     height: (cells.some((c) => c.label.includes('\n')) ? 44 : 30) * depths.length,
-    columns: 2,
+    columns: fitColumns(panels.length, step * inits.length, 90, 2),
   });
 }

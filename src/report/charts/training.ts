@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { CurveRow } from '../rows.ts';
 import { sortLabels } from '../rows.ts';
-import { facetOrLayer, initColor, NUM, type Json } from './common.ts';
+import { facetOrLayer, hlOpacity, initColor, NUM, PICK_PARAM, type Json } from './common.ts';
 
 export interface CurveChartOptions {
   inits?: readonly string[];
@@ -13,7 +13,7 @@ function panelsByDepth(rows: readonly CurveRow[]): string[] {
 }
 
 function curveLayers(o: { color: Json; yTitle: string; format: string; log: boolean; percent: boolean }): Json[] {
-  const x = { field: 'step', type: 'quantitative', title: 'training step' };
+  const x = { field: 'step', type: 'quantitative', title: 'training step', axis: { tickMinStep: 1, format: 'd' } };
   const y = {
     field: 'median',
     type: 'quantitative',
@@ -30,22 +30,22 @@ function curveLayers(o: { color: Json; yTitle: string; format: string; log: bool
     { field: 'seeds', title: 'seeds' },
   ];
   return [
-    { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: o.color, tooltip } },
-    { mark: { type: 'line', strokeWidth: 1.6 }, encoding: { x, y, color: o.color, tooltip: [tooltip[0], tooltip[5]] } },
-    { mark: { type: 'point', filled: true, size: 10, opacity: 0.6 }, encoding: { x, y, color: o.color, tooltip } },
+    { mark: { type: 'area' }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: o.color, opacity: hlOpacity(0.18, 0.03), tooltip } },
+    { params: [PICK_PARAM], mark: { type: 'line', strokeWidth: 1.6 }, encoding: { x, y, color: o.color, opacity: hlOpacity(1), tooltip: [tooltip[0], tooltip[5]] } },
+    { mark: { type: 'point', filled: true, size: 10 }, encoding: { x, y, color: o.color, opacity: hlOpacity(0.6, 0.08), tooltip } },
   ];
 }
 
 /** Training loss vs step (bucket means of per-batch loss), log y. */
 export function lossChart(rows: readonly CurveRow[], opts: CurveChartOptions = {}): TopLevelSpec {
-  const color = initColor(opts.inits ?? sortLabels(rows.map((r) => r.init)));
+  const drawn = rows.map((r) => r.init);
+  const color = initColor(opts.inits ?? sortLabels(drawn), drawn);
   return facetOrLayer({
     title: 'Training loss',
     subtitle: 'Cross-entropy on training batches (bucket means); line: median over seeds, band: min–max.',
     values: rows,
     panels: panelsByDepth(rows),
     layer: curveLayers({ color, yTitle: 'training loss (cross-entropy, nats)', format: NUM, log: true, percent: false }),
-    columns: 3,
   });
 }
 
@@ -55,7 +55,8 @@ export function accuracyChart(
   chance: readonly { panel: string; chance: number }[],
   opts: CurveChartOptions = {},
 ): TopLevelSpec {
-  const color = initColor(opts.inits ?? sortLabels(rows.map((r) => r.init)));
+  const drawn = rows.map((r) => r.init);
+  const color = initColor(opts.inits ?? sortLabels(drawn), drawn);
   const panels = panelsByDepth(rows);
   const chanceOf = Object.fromEntries(chance.map((c) => [c.panel, c.chance]));
   const levels = [...new Set(chance.map((c) => c.chance))];
@@ -77,6 +78,5 @@ export function accuracyChart(
     values: rows,
     panels,
     layer,
-    columns: 3,
   });
 }
