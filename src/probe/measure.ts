@@ -64,8 +64,8 @@ function toMoments(v: Float32Array | Float64Array, at: number): Moments {
  * [average channel squared mean, average channel variance] over the last axis (see ChannelStats), and from
  * the same per-channel two-pass moments those of all entries, as momentsOf gives them: with equal counts
  * per channel the mean is the mean of the μ_c, the variance is mean σ²_c + the variance of the μ_c (law of
- * total variance; no cancellation), E[x²] is mean σ²_c + mean μ_c². One pass over the tensor less than
- * momentsOf and channel statistics apart, which on wasm is most of what they cost.
+ * total variance; no cancellation), E[x²] is mean σ²_c + mean μ_c². Deriving them spares momentsOf's own
+ * passes over the full tensor, the costly part on wasm.
  */
 function channelMoments(x: tf.Tensor): { moments: tf.Tensor[]; channel: tf.Tensor[] } {
   const m = tf.moments(x, Array.from({ length: x.rank - 1 }, (_, a) => a));
@@ -79,8 +79,8 @@ function channelMoments(x: tf.Tensor): { moments: tf.Tensor[]; channel: tf.Tenso
  * x's histogram from its mean and (biased) variance as scalars: its scale (√variance) and the HIST_SLOTS
  * counts (int32, exact at any size): under, the HIST_BINS bins, over, zeros. A NaN or ±Infinity entry
  * makes the mean non-finite, and then the histogram is null (toHistogram), so none needs a slot.
- * Written in the few full-size ops that are fast on wasm (mul, add, clip, abs, step; one cast): its
- * equal, where, sign and maximum each cost as much as all of these together.
+ * Written in the full-size ops that are fast on wasm (mul, add, clip, abs, step) and one cast: there,
+ * equal, sign and maximum each cost about as much as all of these together, and where ten times more.
  */
 function histogramOf(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor): { scale: tf.Tensor; counts: tf.Tensor } {
   const flat = tf.reshape(x, [-1]);
