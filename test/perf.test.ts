@@ -87,23 +87,24 @@ describe('perf commands section', () => {
   });
 
   it('JSON of --version, report DIR, the pool timeout (one run each) and a failing command', async () => {
-    const names = ['initbench --version', 'initbench report DIR', 'pool of 1 cpu worker: a 20 s task with a 500 ms timeout'];
+    const names = ['initbench --version', 'initbench report DIR', 'writeReport(DIR) in process', 'pool of 1 cpu worker: a 20 s task with a 500 ms timeout'];
     const cheap = COMMAND_CASES.filter((c) => names.includes(commandCaseName(c))).map((c) => ({ ...c, reps: 1 }));
     const failing: CommandCase = { kind: 'spawn', args: ['report', 'DIR/nope'], reps: 3, target: { ms: 60_000, source: 'a test' } };
     const r = await timeCommands([...cheap, failing]);
     expect(r.figures.map((f) => f.name)).toEqual([...names, 'initbench report DIR/nope']);
-    const [version, report, pool, bad] = r.figures;
-    for (const f of [version!, report!, pool!]) {
+    const [version, report, inProcess, pool, bad] = r.figures;
+    for (const f of [version!, report!, inProcess!, pool!]) {
       expect(f.error, f.name).toBeNull();
-      expect(f.timing).toMatchObject({ reps: 1, warmup: 0, samplesMs: [expect.any(Number)] });
+      expect(f.timing).toMatchObject({ reps: 1, warmup: f === inProcess ? 1 : 0, samplesMs: [expect.any(Number)] });
       expect(f.met).toBe(f.timing!.medianMs <= f.target!.ms);
     }
+    expect(inProcess!.target).toEqual({ ms: 1000, source: expect.stringContaining('issue 12') });
     expect(version!.target).toEqual({ ms: 250, source: expect.stringContaining('issue 13') });
     expect(report!.target!.ms).toBe(1000);
     expect(pool!.target).toEqual({ ms: 15_000, source: expect.stringContaining('run-pool.test.ts') });
     // DIR was filled in (report exits 0 on it); a failed run stops its case and is reported, not thrown
     expect(bad).toMatchObject({ timing: null, met: null, error: expect.stringMatching(/^exit 2: initbench: .*no such results dir/) });
-    expect(r.placeholders.DIR).toContain('3 inits × 2 activations × 5 depths × 2 seeds and 1 failed run');
+    expect(r.placeholders.DIR).toContain('the default suite (suites/default.json) with its 76 planned runs synthesized');
     expect(r.load.before.loadavg).toHaveLength(3);
   });
 });

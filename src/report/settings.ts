@@ -39,6 +39,17 @@ export function dataLabel(spec: RunSpec): string {
  * '': the `optimizer` ("not trained"), `probe` or `data` ("no data set") token already says so.
  */
 export function coordinates(spec: RunSpec): Record<Axis, string> {
+  // labels ask for a spec's tokens many times over (every chart, every panel): computed once per spec
+  const cached = coordinateCache.get(spec);
+  if (cached !== undefined) return cached;
+  const c = tokens(spec);
+  coordinateCache.set(spec, c);
+  return c;
+}
+
+const coordinateCache = new WeakMap<RunSpec, Record<Axis, string>>();
+
+function tokens(spec: RunSpec): Record<Axis, string> {
   const a = spec.arch;
   const d = spec.data;
   const t = spec.train;
