@@ -104,7 +104,15 @@ function lawRows(recs: readonly ProbedRecord[], lab: Labels, x: (s: RunSpec) => 
 export function depthLawRows(records: readonly RunRecord[]): ChartRows<LawRow> & { refs: RefRow[]; fits: LawFit[] } {
   const recs = sweeps(records, 'depth');
   const lab = labelsFor(recs.map((r) => r.spec), pageOf(records), ['depth'], true);
-  const rows = lawRows(recs, lab, (s) => s.arch.depth, (r) => r.probe.summary.lastOverFirst, (r) => r.probe.summary.theoryLastOverFirst, false);
+  // a net of one conv layer has no ratio in its summary, but Var(z_1)/Var(z_1) is 1: the law's starting point
+  const single = (r: ProbedRecord, v: number | null) => (r.probe.layers.filter((l) => l.kind === 'conv').length === 1 && (v ?? 0) > 0 ? 1 : null);
+  const conv1 = (r: ProbedRecord) => r.probe.layers.find((l) => l.kind === 'conv');
+  const rows = lawRows(
+    recs, lab, (s) => s.arch.depth,
+    (r) => r.probe.summary.lastOverFirst ?? single(r, conv1(r)?.pre.variance ?? null),
+    (r) => r.probe.summary.theoryLastOverFirst ?? single(r, conv1(r)?.theory.preVariance ?? null),
+    false,
+  );
   const refs: RefRow[] = [];
   for (const [panel, rs] of groupBy(rows, (r) => r.panel)) {
     const xs = rs.map((r) => r.x);

@@ -9,7 +9,7 @@
 import type { LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
 import { convPaddingFactors } from '../theory/index.ts';
 import {
-  activationLabel, chartScope, differing, mergedPanels, pageSettings, scopeSentence, settingKey, type ChartScope, type PageSettings,
+  activationLabel, chartScope, mergedPanels, pageSettings, scopeSentence, settingKey, type ChartScope, type PageSettings,
 } from './settings.ts';
 import { finite, groupBy, median, minMax, sortLabels } from './util.ts';
 
@@ -288,7 +288,7 @@ export interface TrainCell {
   /** settingKey of the runs in the cell */
   key: string;
   activation: string;
-  /** where the cell's runs differ from the page's usual run, depth and activation aside ('' where they do not) */
+  /** where the cell's runs differ from the page's usual run, depth and activation aside ('' where they do not; the training study is "trained") */
   where: string;
 }
 
@@ -296,7 +296,7 @@ export function trainabilityRows(records: readonly RunRecord[]): ChartRows<Train
   const withTrain = records.filter((r) => r.spec.train !== null);
   const page = pageOf(records);
   const lab = labelsFor(withTrain.map((r) => r.spec), page, ['depth'], false);
-  const named = page.varying.filter((ax) => ax !== 'depth' && ax !== 'activation');
+  const where = chartScope(records.map((r) => r.spec), page, ['depth']).rest;
   const label = lab.init;
   const panel = (s: RunSpec) => lab.panel(s).panel;
   const cells: TrainCell[] = [];
@@ -313,7 +313,7 @@ export function trainabilityRows(records: readonly RunRecord[]): ChartRows<Train
     const marks = (['stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${n}`);
     const text = acc === null ? marks.join('\n') : [acc.toFixed(2), marks.join(' · ')].filter((t) => t !== '').join('\n');
     cells.push({ panel: panel(first.spec), init: label(first.spec), depth: first.spec.arch.depth, accuracy: acc, runs: n, ...c, chance, label: text, key: settingKey(first.spec),
-      activation: activationLabel(first.spec), where: differing(first.spec, page.reference, named).join(' · ') });
+      activation: activationLabel(first.spec), where: where(first.spec) });
   }
   return { rows: cells, line: lab.line };
 }
@@ -321,7 +321,7 @@ export function trainabilityRows(records: readonly RunRecord[]): ChartRows<Train
 // ---------------------------------------------------------------- summaries for the headline
 
 export interface ProbeSummaryRow {
-  /** where the setting differs from the page's usual run ('' where it does not) */
+  /** where the setting differs from the page's usual run ('' where it does not; the training study is "trained") */
   panel: string;
   init: string;
   activation: string;
@@ -354,9 +354,8 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
   const recs = probed(records);
   const specs = recs.map((r) => r.spec);
   const label = initLabeler(specs);
-  const page = pageOf(records);
-  const named = page.varying.filter((ax) => ax !== 'depth' && ax !== 'activation');
-  const panel = (s: RunSpec) => differing(s, page.reference, named).join(' · ');
+  // named as on the page: where a setting differs from the usual run, the training study as "trained"
+  const panel = chartScope(records.map((r) => r.spec), pageOf(records), ['depth']).rest;
   const out: ProbeSummaryRow[] = [];
   for (const group of groupBy(recs, (r) => `${panel(r.spec)}\u0000${activationLabel(r.spec)}\u0000${label(r.spec)}`).values()) {
     const depth = Math.max(...group.map((r) => r.spec.arch.depth));
