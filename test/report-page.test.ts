@@ -127,6 +127,8 @@ describe('the default suite: 76 runs', () => {
       for (const token of page.common) expect(text.includes(token), text).toBe(false);
     }
     expect(h.rows.find((r) => r.setting.startsWith('he-normal + relu · width 8'))?.setting).toBe('he-normal + relu · width 8 · input 16×16×3');
+    // the training study, which differs in a dozen settings, is "trained" as on the charts
+    expect(h.rows.filter((r) => r.setting.endsWith('· trained')).map((r) => r.setting)).toEqual(['he-normal + relu · trained', 'xavier-normal + relu · trained']);
   });
 
   it('the run table: a column per varying setting (bare values), none for the common ones, a row per run', () => {

@@ -72,6 +72,16 @@ describe('the seed’s law against depth', () => {
     expect(counts.text).toBeLessThanOrEqual(8 + 4);
   });
 
+  it('a one-layer net, whose summary has no ratio, starts the line at Var(z_1)/Var(z_1) = 1', () => {
+    const recs = synthRecords({ depths: [1, 10], inits: ['he-normal'], activations: ['relu'], failedMessage: null }).records.map((r): RunRecord =>
+      r.spec.arch.depth !== 1 || r.probe === null
+        ? r
+        : ({ ...r, probe: { ...r.probe, summary: { perLayerRatio: null, theoryPerLayerRatio: null, lastOverFirst: null, theoryLastOverFirst: null } } } as RunRecord),
+    );
+    const rows = depthLawRows(recs).rows.filter((r) => r.x === 1);
+    expect(rows.map((r) => [r.series, r.value, r.seeds])).toEqual([['measured', 1, 3], ['theory', 1, 3]]);
+  });
+
   it('runs at a single depth only (no sweep) give no rows', () => {
     expect(depthLawRows(synthRecords({ depths: [10], failedMessage: null }).records).rows).toEqual([]);
   });
