@@ -9,7 +9,7 @@
 import type { LayerProbe, RunRecord, RunSpec } from '../core/types.ts';
 import { convPaddingFactors } from '../theory/index.ts';
 import {
-  activationLabel, chartScope, mergedPanels, pageSettings, scopeSentence, settingKey, type ChartScope, type PageSettings,
+  activationLabel, chartScope, mergedPanels, pageSettings, scopeSentence, settingKey, type PageSettings,
 } from './settings.ts';
 import { finite, groupBy, median, minMax, sortLabels } from './util.ts';
 
@@ -87,9 +87,8 @@ export function probed(records: readonly RunRecord[]): ProbedRecord[] {
   return records.filter((r): r is ProbedRecord => r.status !== 'failed' && r.probe !== null);
 }
 
-/** Per chart: its scope, initializer labels and (merged) panels over its runs. */
+/** Per chart: initializer labels, (merged) panels and the "these runs" line over its runs. */
 export interface Labels {
-  scope: ChartScope;
   init: (spec: RunSpec) => string;
   panel: (spec: RunSpec) => { panel: string; tag: string };
   line: string | null;
@@ -99,7 +98,7 @@ export function labelsFor(specs: readonly RunSpec[], page: PageSettings, encoded
   const scope = chartScope(specs, page, encoded);
   const init = initLabeler(specs);
   const panel = merge ? mergedPanels(specs, scope, init) : (s: RunSpec) => ({ panel: scope.panel(s), tag: '' });
-  return { scope, init, panel, line: scopeSentence(scope) };
+  return { init, panel, line: scopeSentence(scope) };
 }
 
 // ---------------------------------------------------------------- per-layer rows
@@ -116,7 +115,6 @@ export interface LayerRow {
   layer: number;
   /** layer name, e.g. conv12 or head */
   name: string;
-  kind: 'conv' | 'dense';
   series: 'measured' | 'theory';
   value: number;
   lo: number | null;
@@ -176,7 +174,7 @@ export function layerRows(records: readonly RunRecord[], metric: LayerMetric, op
       const vals = finite(ls.map((l) => layerValue(l, metric, first.spec))).filter((v) => ok(v));
       const m = median(vals);
       const band = minMax(vals);
-      const base = { panel, init, tag, layer: meta.index, name: meta.name, kind: meta.kind, depth, measure };
+      const base = { panel, init, tag, layer: meta.index, name: meta.name, depth, measure };
       if (m !== null && ok(m)) {
         rows.push({ ...base, series: 'measured', value: m, lo: band?.[0] ?? null, hi: band?.[1] ?? null, seeds: vals.length });
       }

@@ -150,7 +150,7 @@ export function wrapPanelLabel(label: string, chars: number): string[] {
 }
 
 /** Most lines of a facet header: one long label would set the header height of every row of panels. */
-export const HEADER_LINES = 3;
+const HEADER_LINES = 3;
 
 /** A vega expression mapping each panel to its wrapped lines (an array label is drawn as lines), at most HEADER_LINES. */
 function panelLabelExpr(panels: readonly string[], chars: number): string {
