@@ -114,3 +114,11 @@ describe('suites by name', () => {
     }
   });
 });
+
+describe('--version', () => {
+  it('prints package.json\'s version, answered before yargs loads, as yargs does with other flags', async () => {
+    const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
+    expect((await exec(process.execPath, [BIN, '--version'], { timeout: 60_000 })).stdout).toBe(`${version}\n`);
+    expect((await exec(process.execPath, [BIN, '--version', '--backend', 'cpu'], { timeout: 60_000 })).stdout).toBe(`${version}\n`);
+  });
+});
