@@ -15,6 +15,7 @@ import { noteMissingTfjsNodeOnce } from '../src/backend/notice.ts';
 import { summarize } from '../src/check/table.ts';
 import type { CheckRow } from '../src/core/types.ts';
 import { STAMP, distIsFresh, sourceFingerprint } from '../scripts/dist-stamp.mjs';
+import { loadedBy } from './fixtures/loads/loaded-by.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(root, 'bin/initbench.js');
@@ -26,21 +27,6 @@ function run(args: string[], opts: { cwd?: string } = {}): Promise<{ status: num
       resolve({ status: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
     });
   });
-}
-
-/** Every module URL a fresh process resolves while importing `entry` (see test/no-tfjs.test.ts). */
-function loadedBy(entry: string): string[] {
-  const file = path.join(tmp(), 'loads.txt');
-  fs.writeFileSync(file, '');
-  const script = `await import(${JSON.stringify(path.join(root, entry))});
-const { createRequire } = await import('node:module');
-(await import('node:fs')).appendFileSync(process.env.INITBENCH_LOADS_FILE, Object.keys(createRequire(import.meta.url).cache).join('\\n') + '\\n');`;
-  execFileSync(process.execPath, ['--import', 'tsx', '--import', path.join(root, 'test/fixtures/loads/register.mjs'), '--input-type=module', '-e', script], {
-    cwd: root,
-    env: { ...process.env, INITBENCH_LOADS_FILE: file },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
 }
 
 describe('start-up loads nothing heavy', () => {
