@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import {
   type Act,
@@ -244,6 +244,11 @@ describe('padding factor', () => {
 });
 
 describe('per-layer padding factors follow tfjs through strides and pools', () => {
+  // readied through backend/ (as every tfjs test is), which keeps tfjs's install-tfjs-node banner out of npm test
+  beforeAll(async () => {
+    const { readyBackend } = await import('../src/backend/index.ts');
+    await readyBackend('cpu');
+  });
   const cases: { padding: 'same' | 'valid'; mode: 'stride' | 'maxpool' | 'avgpool'; at: number[]; h: number; w: number; k: number; depth: number }[] = [
     { padding: 'same', mode: 'stride', at: [1, 3], h: 11, w: 9, k: 3, depth: 4 },
     { padding: 'same', mode: 'stride', at: [2], h: 16, w: 16, k: 3, depth: 3 },
