@@ -319,18 +319,21 @@ function shrink(c: Coords): Coords {
     width: Math.min(c.arch.width, QUICK.width),
     downsample: { ...c.arch.downsample, at: c.arch.downsample.at.filter((i) => i <= depth) },
   };
+  // Every step count scales with the run, so a shrunk run keeps its shape: warm-up that was 50 of 600
+  // steps stays 1/12 of the quick run (capping it at the new length instead left the lr in warm-up throughout).
+  const scale = c.train === null ? 1 : Math.min(c.train.steps, QUICK.steps) / c.train.steps;
+  const scaled = (n: number): number => Math.max(1, Math.round(n * scale));
   const train =
     c.train === null
       ? null
       : (() => {
           const steps = Math.min(c.train.steps, QUICK.steps);
-          const schedule: LrSchedule = c.train.schedule.kind === 'step' ? { ...c.train.schedule, every: Math.min(c.train.schedule.every, steps) } : c.train.schedule;
-          return { ...c.train, steps, schedule, evalEvery: Math.min(c.train.evalEvery, steps), warmupSteps: Math.min(c.train.warmupSteps, steps) };
+          const schedule: LrSchedule = c.train.schedule.kind === 'step' ? { ...c.train.schedule, every: scaled(c.train.schedule.every) } : c.train.schedule;
+          const warmupSteps = Math.min(Math.round(c.train.warmupSteps * scale), steps);
+          return { ...c.train, steps, schedule, evalEvery: Math.min(scaled(c.train.evalEvery), steps), warmupSteps };
         })();
-  const probe =
-    c.probe === null
-      ? null
-      : { ...c.probe, batch: Math.min(c.probe.batch, QUICK.probeBatch), atSteps: c.probe.atSteps.filter((s) => train !== null && s <= train.steps) };
+  const atSteps = c.probe === null || train === null ? [] : [...new Set(c.probe.atSteps.map((s) => Math.min(scaled(s), train.steps)))];
+  const probe = c.probe === null ? null : { ...c.probe, batch: Math.min(c.probe.batch, QUICK.probeBatch), atSteps };
   const data =
     c.data === null ? null : { ...c.data, trainSize: Math.min(c.data.trainSize, QUICK.trainSize), testSize: Math.min(c.data.testSize, QUICK.testSize) };
   return { ...c, arch, train, probe, data };
