@@ -156,3 +156,25 @@ export function layerInits(arch: ArchSpec, input: InputSpec, seed: number): Laye
     seed: deriveSeed(seed, l.name),
   }));
 }
+
+/**
+ * The exact Jacobian probe builds J (n × n) from n vector-Jacobian products and takes the eigenvalues of
+ * JJᵀ in float64, O(n³) in JS (n = 1024 takes about a second): at most this n.
+ */
+export const JACOBIAN_EXACT_MAX_DIM = 2048;
+
+/**
+ * The map whose Jacobian the probe measures: conv1's post-activation a₁ → conv_L's post-activation a_L,
+ * the L − 1 layers D_l·W_l (l = 2..L) of Pennington et al.'s product, square (n = H·W·width both sides)
+ * so isometry is possible at all (input → a_L is not: 3 input channels against `width`). It exists for
+ * plain nets of depth ≥ 2 whose maps keep their size: no downsampling, 'same' padding or kernel 1.
+ * (Batch norm couples the examples of a batch, residual skips bypass the layers: not this map.)
+ * Returns n, or what the net lacks.
+ */
+export function jacobianMap(arch: ArchSpec, input: InputSpec): { dim: number } | { problem: string } {
+  if (arch.kind !== 'plain') return { problem: `expected arch "plain" for the Jacobian probe, got "${arch.kind}"` };
+  if (arch.depth < 2) return { problem: `expected depth ≥ 2 for the Jacobian probe (it maps conv1's output to conv_L's), got ${arch.depth}` };
+  if (arch.downsample.at.length > 0) return { problem: `expected no downsampling for the Jacobian probe (a square map), got downsample.at ${JSON.stringify(arch.downsample.at)}` };
+  if (arch.padding !== 'same' && arch.kernel !== 1) return { problem: `expected padding "same" (or kernel 1) for the Jacobian probe (a square map), got "valid" with kernel ${arch.kernel}` };
+  return { dim: input.height * input.width * arch.width };
+}

@@ -118,7 +118,24 @@ export interface ProbeSpec {
   inputStd: number;
   /** training steps at which to probe again (0 = at init, always done) */
   atSteps: number[];
+  /**
+   * Measure the correlation map (LayerProbe.correlation, ProbeResult.correlation) on `pairs` pairs of
+   * Gaussian inputs (std inputStd) whose entries correlate by `inputCorrelation`. Absent = off.
+   */
+  correlation?: { pairs: number; inputCorrelation: number };
+  /**
+   * Measure the Jacobian spectrum at init (ProbeResult.jacobian): 'exact' singular values, or the first two
+   * moments of JJᵀ's spectrum from `projections` random projections ('projection' only). Absent = off.
+   */
+  jacobian?: { method: 'exact' | 'projection'; projections?: number };
 }
+
+/**
+ * The conv layers' bias initializer (when ArchSpec.bias; the head's bias is always zero). The theory's
+ * σ_b² is Var(b): std² for 'normal', 0 for 'zeros'. A 'constant' bias is a shift of every pre-activation's
+ * mean, not a variance: the zero-mean mean-field theory does not describe it, so such runs get no theory.
+ */
+export type BiasInitSpec = { init: 'zeros' } | { init: 'normal'; std: number } | { init: 'constant'; value: number };
 
 export type DataSpec =
   | {
@@ -173,6 +190,8 @@ export interface RunSpec {
   probe: ProbeSpec | null;
   data: DataSpec | null;
   train: TrainSpec | null;
+  /** the conv biases' initializer; absent = zeros (never written as { init: 'zeros' }, so run ids stay) */
+  bias?: BiasInitSpec;
 }
 
 /** Moments of a tensor's entries; null where not measurable (e.g. empty). */
@@ -243,6 +262,12 @@ export interface LayerProbe {
    * they were added.
    */
   histograms?: LayerHistograms | null;
+  /**
+   * Correlation between paired inputs' pre-activations at this conv layer (ProbeSpec.correlation; null on
+   * the head). Estimator and standard error: src/probe/correlation.ts. `theory` is the mean-field c-map's
+   * trajectory from the input correlation. Absent when the probe did not ask for it.
+   */
+  correlation?: { measured: number | null; stderr: number | null; theory: number | null } | null;
 }
 
 /**
@@ -321,6 +346,35 @@ export interface ProbeResult {
     lastOverFirst: number | null;
     theoryLastOverFirst: number | null;
   };
+  /**
+   * The correlation map's fixed point c*, χ_c and depth scale ξ_c (theory; null where it does not apply,
+   * ξ_c also null when infinite, i.e. χ_c = 1), and ξ_c measured by a log-linear fit of |c_l − c*| over
+   * layers with its standard error; `fit` says which layers and how (src/probe/correlation.ts).
+   * Absent when the probe did not ask for it.
+   */
+  correlation?: {
+    cStar: number | null;
+    chiC: number | null;
+    xiTheory: number | null;
+    xiMeasured: number | null;
+    xiStderr: number | null;
+    fit: string;
+  } | null;
+  /**
+   * The Jacobian's spectrum at init (src/probe/jacobian.ts): `output` names the map; moments of the
+   * eigenvalues s² of JJᵀ (mean and variance), exact or from random projections with standard errors,
+   * beside the free-probability theory (Pennington et al. 2017). Absent when the probe did not ask for it.
+   */
+  jacobian?: {
+    method: 'exact' | 'projection';
+    output: string;
+    singularValues: number[] | null;
+    meanS2: number;
+    meanS2Stderr: number | null;
+    varS2: number;
+    varS2Stderr: number | null;
+    theory: { meanS2: number; varS2: number } | null;
+  } | null;
 }
 
 export interface LossPoint {

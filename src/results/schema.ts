@@ -75,7 +75,15 @@ const ProbeSpecSchema = Type.Object({
   source: names(['gaussian', 'data'] as const),
   inputStd: Num,
   atSteps: Type.Array(Int),
+  correlation: Type.Optional(Type.Object({ pairs: Int, inputCorrelation: Num })),
+  jacobian: Type.Optional(Type.Object({ method: names(['exact', 'projection'] as const), projections: Type.Optional(Int) })),
 });
+
+const BiasInitSchema = Type.Union([
+  Type.Object({ init: Type.Literal('zeros') }),
+  Type.Object({ init: Type.Literal('normal'), std: Num }),
+  Type.Object({ init: Type.Literal('constant'), value: Num }),
+]);
 
 const DataSpecSchema = Type.Union([
   Type.Object({ kind: Type.Literal('synthetic'), difficulty: Num, classes: Int, trainSize: Int, testSize: Int }),
@@ -111,6 +119,7 @@ const RunSpecSchema = Type.Object({
   probe: nullable(ProbeSpecSchema),
   data: nullable(DataSpecSchema),
   train: nullable(TrainSpecSchema),
+  bias: Type.Optional(BiasInitSchema),
 }, { $id: 'RunSpec' });
 
 const MomentsSchema = Type.Object({ mean: NumOrNull, variance: NumOrNull, secondMoment: NumOrNull }, { $id: 'Moments' });
@@ -154,6 +163,7 @@ const LayerProbeSchema = Type.Object({
   histograms: Type.Optional(
     nullable(Type.Object({ pre: nullable(ref(HistogramSchema)), post: nullable(ref(HistogramSchema)), gradPre: nullable(ref(HistogramSchema)) })),
   ),
+  correlation: Type.Optional(nullable(Type.Object({ measured: NumOrNull, stderr: NumOrNull, theory: NumOrNull }))),
 }, { $id: 'LayerProbe' });
 
 const ProbeResultSchema = Type.Object({
@@ -162,6 +172,19 @@ const ProbeResultSchema = Type.Object({
   cotangent: Type.Literal('unit-gaussian'),
   layers: Type.Array(ref(LayerProbeSchema)),
   summary: Type.Object({ perLayerRatio: NumOrNull, theoryPerLayerRatio: NumOrNull, lastOverFirst: NumOrNull, theoryLastOverFirst: NumOrNull }),
+  correlation: Type.Optional(nullable(Type.Object({
+    cStar: NumOrNull, chiC: NumOrNull, xiTheory: NumOrNull, xiMeasured: NumOrNull, xiStderr: NumOrNull, fit: Type.String(),
+  }))),
+  jacobian: Type.Optional(nullable(Type.Object({
+    method: names(['exact', 'projection'] as const),
+    output: Type.String(),
+    singularValues: nullable(Type.Array(Num)),
+    meanS2: Num,
+    meanS2Stderr: NumOrNull,
+    varS2: Num,
+    varS2Stderr: NumOrNull,
+    theory: nullable(Type.Object({ meanS2: Num, varS2: Num })),
+  }))),
 }, { $id: 'ProbeResult' });
 
 const TrainResultSchema = Type.Object({

@@ -12,6 +12,7 @@ import type {
   ActivationName,
   ActivationSpec,
   ArchSpec,
+  BiasInitSpec,
   DataSpec,
   InitSpec,
   InputSpec,
@@ -24,7 +25,7 @@ import { InputError, describeValue } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { normalizeInitSpec } from '../init/index.ts';
 import { DEFAULT_ACTIVATION_ALPHA } from '../theory/index.ts';
-import { validateArch } from '../arch/index.ts';
+import { JACOBIAN_EXACT_MAX_DIM, jacobianMap, validateArch } from '../arch/index.ts';
 import { AXIS_NAMES, type AxisName, type SuitePoint, type SuiteSpec } from './schema.ts';
 import { canonicalJson } from '../core/canonical.ts';
 import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, BUILTIN_DEFAULTS, MAX_PLANNED_RUNS } from './defaults.ts';
@@ -218,6 +219,38 @@ function normTrain(v: unknown): TrainSpec | null {
   return { ...t, schedule, momentum: t.optimizer === 'momentum' ? t.momentum : 0 };
 }
 
+/**
+ * The `bias` axis → arch.bias and the RunSpec's bias initializer, which is omitted when zero (absent =
+ * zeros) so runs planned before bias initializers existed keep their ids: std 0, σ_b² 0 and value 0 are zeros.
+ */
+function normBias(v: unknown): { has: boolean; init: BiasInitSpec | undefined } {
+  if (typeof v === 'boolean') return { has: v, init: undefined };
+  if (v === 'zeros') return { has: true, init: undefined };
+  const o = v as { init?: string; std?: number; sigmaB2?: number; value?: number };
+  const std = o.sigmaB2 !== undefined ? Math.sqrt(o.sigmaB2) : o.init === 'normal' ? o.std! : 0;
+  if (o.init === 'constant') return { has: true, init: o.value === 0 ? undefined : { init: 'constant', value: o.value! } };
+  return { has: true, init: std === 0 ? undefined : { init: 'normal', std } };
+}
+
+/** Probe defaults: the correlation and Jacobian measurements are off unless asked for (null or absent). */
+export const CORRELATION_DEFAULTS = { pairs: 16, inputCorrelation: 0.5 } as const;
+export const JACOBIAN_DEFAULT_PROJECTIONS = 32;
+
+/** A suite's probe object over the built-in defaults → ProbeSpec; optional measurements only when asked. */
+function normProbe(v: unknown): ProbeSpec | null {
+  if (v === null) return null;
+  const { correlation, jacobian, ...rest } = { ...BUILTIN_DEFAULTS.probe, ...(v as Raw) } as Raw;
+  const probe = rest as unknown as ProbeSpec;
+  if (isObj(correlation)) probe.correlation = { ...CORRELATION_DEFAULTS, ...correlation } as ProbeSpec['correlation'];
+  if (isObj(jacobian)) {
+    probe.jacobian =
+      jacobian.method === 'projection'
+        ? { method: 'projection', projections: (jacobian.projections as number | undefined) ?? JACOBIAN_DEFAULT_PROJECTIONS }
+        : { method: 'exact' };
+  }
+  return probe;
+}
+
 function normInit(v: unknown, where: string, problems: Problems): InitSpec | null {
   try {
     return normalizeInitSpec(v, { file: problems.file, path: where });
@@ -241,7 +274,8 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
   const init = normInit(v.init, o('init'), problems);
   const data = normData(v.data);
   const train = normTrain(v.train);
-  const probe = v.probe === null ? null : ({ ...BUILTIN_DEFAULTS.probe, ...(v.probe as Raw) } as ProbeSpec);
+  const probe = normProbe(v.probe);
+  const bias = normBias(v.bias);
   const input = { ...BUILTIN_DEFAULTS.input, ...(v.input as Raw) } as InputSpec;
   const downsample = { mode: 'stride' as const, ...(v.downsample as Raw) } as ArchSpec['downsample'];
   // one schedule serves a whole depth axis: layers beyond this run's depth do not exist
@@ -256,7 +290,7 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
     width: v.width as number,
     kernel: v.kernel as number,
     padding: v.padding as ArchSpec['padding'],
-    bias: v.bias as boolean,
+    bias: bias.has,
     downsample,
     head,
     classes,
@@ -290,10 +324,20 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
     }
     // step 0 is always probed; the list holds the later steps, sorted and unique
     probe.atSteps = [...new Set(late)].sort((a, b) => a - b);
+    if (probe.jacobian !== undefined) {
+      const map = jacobianMap(arch, input);
+      if ('problem' in map) problems.add(`${o('probe')}.jacobian`, `${map.problem} (in ${p.label})`);
+      else if (probe.jacobian.method === 'exact' && map.dim > JACOBIAN_EXACT_MAX_DIM) {
+        problems.add(
+          `${o('probe')}.jacobian.method`,
+          `expected a map of at most ${JACOBIAN_EXACT_MAX_DIM} entries for "exact" (use "projection"), got H·W·width = ${input.height}·${input.width}·${arch.width} = ${map.dim} (in ${p.label})`,
+        );
+      }
+    }
   }
   if (probe === null && train === null) problems.add(p.label, 'a run must probe or train: "probe" and "train" are both null');
   if (problems.count > before || init === null) return null;
-  return { init, activation, arch, input, probe, data, train };
+  return { init, activation, arch, input, probe, data, train, ...(bias.init !== undefined ? { bias: bias.init } : {}) };
 }
 
 /** Rejects arch/input combinations the model cannot build, naming the point. */

@@ -17,6 +17,7 @@ export { ARCH_KINDS };
 export const DOWNSAMPLE_MODES = ['stride', 'maxpool', 'avgpool'] as const satisfies readonly DownsampleMode[];
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export const FAN_MODES = ['fan_in', 'fan_out', 'fan_avg'] as const;
+export const JACOBIAN_METHODS = ['exact', 'projection'] as const;
 
 /** A string from a fixed list; an enum (not a union of literals) so errors stay one per value. */
 function names<T extends string>(list: readonly T[], nameKind: string, description: string) {
@@ -86,8 +87,58 @@ const Probe = Type.Object(
     source: Type.Optional(names(['gaussian', 'data'] as const, 'probe source', 'Gaussian noise or a batch of the run\'s data')),
     inputStd: Type.Optional(posNum('std of the Gaussian probe input')),
     atSteps: Type.Optional(Type.Array(int(0, 'training step'), { description: 'training steps at which to probe again' })),
+    correlation: Type.Optional(
+      Type.Union(
+        [
+          Type.Null(),
+          Type.Object(
+            {
+              pairs: Type.Optional(int(2, 'pairs of inputs (the standard error comes from their spread)')),
+              inputCorrelation: Type.Optional(Type.Number({ minimum: -1, maximum: 1, description: 'correlation c₀ of each pair\'s input entries' })),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        { expected: 'null or {"pairs": n ≥ 2, "inputCorrelation": c in [-1, 1]}', description: 'measure the correlation map between paired inputs (null: off)' },
+      ),
+    ),
+    jacobian: Type.Optional(
+      Type.Union(
+        [
+          Type.Null(),
+          Type.Object(
+            {
+              method: names(JACOBIAN_METHODS, 'Jacobian method', 'exact singular values, or moments from random projections'),
+              projections: Type.Optional(int(2, 'random projections (method "projection")')),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        { expected: 'null or {"method": "exact"|"projection", "projections": n ≥ 2}', description: 'measure the Jacobian spectrum at init (null: off)' },
+      ),
+    ),
   },
   { additionalProperties: false },
+);
+
+/**
+ * The `bias` axis: whether conv layers have a bias and how it starts. true/false as before (zeros); an
+ * initializer implies a bias. {"sigmaB2": v} is normal with std √v (the phase diagram's σ_b²).
+ */
+const strictObj = (props: Parameters<typeof Type.Object>[0]) => Type.Object(props, { additionalProperties: false });
+const BiasValue = Type.Union(
+  [
+    Type.Boolean(),
+    Type.Literal('zeros'),
+    strictObj({ init: Type.Literal('zeros') }),
+    strictObj({ init: Type.Literal('normal'), std: nonNegNum('σ_b: standard deviation of every conv bias') }),
+    strictObj({ sigmaB2: nonNegNum('σ_b² = Var(b): normal biases of std √σ_b²') }),
+    strictObj({ init: Type.Literal('constant'), value: Type.Number({ description: 'every conv bias starts at this value' }) }),
+  ],
+  {
+    expected: 'true, false, "zeros", {"init": "normal", "std": σ_b ≥ 0}, {"sigmaB2": v ≥ 0} or {"init": "constant", "value": v}',
+    description: 'conv layers have a bias (true/false: zero-initialized), or the biases\' initializer (implies a bias)',
+  },
 );
 
 const SyntheticData = Type.Object(
@@ -162,7 +213,7 @@ const axisSchemas = {
   width: int(1, 'channels of every conv layer'),
   kernel: int(1, 'square kernel size'),
   padding: names(['same', 'valid'] as const, 'padding', 'conv padding'),
-  bias: Type.Boolean({ description: 'conv layers have a bias (initialized to 0)' }),
+  bias: BiasValue,
   downsample: Downsample,
   head: names(['gap-dense', 'none'] as const, 'head', 'global-average-pool + dense classifier, or none'),
   classes: int(2, 'classifier outputs'),
