@@ -50,7 +50,7 @@ export function histogramLayers(depth: number): number[] {
 }
 
 /** mean, biased variance (two-pass, via tf.moments), and E[x²] of all entries, as 3 scalars. */
-function momentsOf(x: tf.Tensor): tf.Tensor[] {
+export function momentsOf(x: tf.Tensor): tf.Tensor[] {
   const m = tf.moments(x);
   return [m.mean, m.variance, tf.mean(tf.square(x))];
 }
@@ -67,7 +67,7 @@ function toMoments(v: Float32Array | Float64Array, at: number): Moments {
  * total variance; no cancellation), E[x²] is mean σ²_c + mean μ_c². Deriving them spares momentsOf's own
  * passes over the full tensor, the costly part on wasm.
  */
-function channelMoments(x: tf.Tensor): { moments: tf.Tensor[]; channel: tf.Tensor[] } {
+export function channelMoments(x: tf.Tensor): { moments: tf.Tensor[]; channel: tf.Tensor[] } {
   const m = tf.moments(x, Array.from({ length: x.rank - 1 }, (_, a) => a));
   const between = tf.moments(m.mean);
   const within = tf.mean(m.variance);
@@ -119,13 +119,13 @@ function toHistogram(center: number, scale: number, c: Int32Array, at: number, t
  * [H, W, C] activation, as a neuron of the equivalent dense net — and it is dead when its
  * post-activation is exactly 0 for every example of the batch. The fraction is over H·W·C units.
  */
-function deadFraction(post: tf.Tensor): tf.Tensor {
+export function deadFraction(post: tf.Tensor): tf.Tensor {
   const maxAbs = tf.max(tf.abs(post), 0);
   return tf.mean(tf.cast(tf.equal(maxAbs, 0), 'float32'));
 }
 
 /** Fraction of post-activation entries in the flat region: |tanh| > 0.99; sigmoid < 0.01 or > 0.99. */
-function saturatedFraction(post: tf.Tensor, act: ActivationName): tf.Tensor | null {
+export function saturatedFraction(post: tf.Tensor, act: ActivationName): tf.Tensor | null {
   if (act === 'tanh') return tf.mean(tf.cast(tf.greater(tf.abs(post), 0.99), 'float32'));
   if (act === 'sigmoid') return tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(post, 0.5)), 0.49), 'float32'));
   return null;

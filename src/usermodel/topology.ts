@@ -44,6 +44,10 @@ export interface UserLayerInfo {
   outputShape: number[];
   /** a BatchNormalization follows the kernel before the activation */
   bnAfter: string | null;
+  /** the layer that applies `activation`: this one, or the Activation/ReLU/… layer after it; null when none */
+  activationLayer: string | null;
+  /** conv and pool layers: their window geometry (null elsewhere) */
+  window: { kernel: [number, number]; strides: [number, number]; dilation: [number, number]; padding: 'same' | 'valid' } | null;
 }
 
 export interface UserTopology {
@@ -462,6 +466,7 @@ function inferShapes(file: string, order: RawLayer[]): UserLayerInfo[] {
     let fanIn: number | null = null;
     let fanOut: number | null = null;
     let pointwise: UserLayerInfo['pointwise'] = null;
+    let window: UserLayerInfo['window'] = null;
     if (c.data_format === 'channels_first') throw bad(l, "data_format 'channels_first' is not supported (expected channels_last)");
     const need4 = (): void => {
       if (x.length !== 3) throw bad(l, `expected an input of shape [height, width, channels], got [${x.join(',')}]`);
@@ -488,6 +493,7 @@ function inferShapes(file: string, order: RawLayer[]): UserLayerInfo[] {
         const H = windowOut(x[0]!, kh, sh, dh, padding);
         const W = windowOut(x[1]!, kw, sw, dw, padding);
         if (!(H > 0 && W > 0)) throw bad(l, `the ${kh}×${kw} kernel does not fit the ${x[0]}×${x[1]} input`);
+        window = { kernel: [kh, kw], strides: [sh, sw], dilation: [dh, dw], padding };
         kind = 'conv';
         if (l.className === 'Conv2D') {
           const f = Number(c.filters);
@@ -542,6 +548,8 @@ function inferShapes(file: string, order: RawLayer[]): UserLayerInfo[] {
         const [ph, pw] = pair(c.pool_size, 2);
         const [sh, sw] = c.strides === null || c.strides === undefined ? [ph, pw] : pair(c.strides, ph);
         const padding = String(c.padding ?? 'valid');
+        if (padding !== 'valid' && padding !== 'same') throw bad(l, `padding ${JSON.stringify(padding)}: expected 'valid' or 'same'`);
+        window = { kernel: [ph, pw], strides: [sh, sw], dilation: [1, 1], padding };
         out = [windowOut(x[0]!, ph, sh, 1, padding), windowOut(x[1]!, pw, sw, 1, padding), x[2]!];
         if (!(out[0]! > 0 && out[1]! > 0)) throw bad(l, `the ${ph}×${pw} pool does not fit the ${x[0]}×${x[1]} input`);
         break;
@@ -613,6 +621,8 @@ function inferShapes(file: string, order: RawLayer[]): UserLayerInfo[] {
       inbound: l.inbound,
       outputShape: out,
       bnAfter: null,
+      activationLayer: null,
+      window,
     });
   }
   // an activation layer's own name and alpha, read once here for followActivations
@@ -665,11 +675,15 @@ function followActivations(infos: UserLayerInfo[]): void {
       l.bnAfter = next.name;
       next = only(next.name);
     }
-    if (l.activation !== null) continue;
+    if (l.activation !== null) {
+      l.activationLayer = l.name;
+      continue;
+    }
     while (next?.className === 'Dropout') next = only(next.name);
     if (next !== null && ACTIVATION_LAYERS.has(next.className)) {
       l.activation = next.activation;
       l.activationAlpha = next.activationAlpha;
+      l.activationLayer = next.name;
     }
   }
   // the activation layers themselves carry no kernel: their fields were only a relay
