@@ -41,7 +41,7 @@ describe('initbench report DIR --json', () => {
     const headline = j['headline'] as { sentences: string[]; rows: Record<string, unknown>[] };
     expect(headline.sentences.some((s) => s.startsWith('xavier-normal + relu: variance × 0.46 per layer'))).toBe(true);
     const xavier30 = headline.rows.find((x) => x['setting'] === 'xavier-normal + relu' && x['depth'] === 30);
-    expect(xavier30).toMatchObject({ outcome: 'stalled 2/3, diverged 1/3' });
+    expect(xavier30).toMatchObject({ outcome: 'learns 0/3 [0.00, 0.56], stalled 2/3, diverged 1/3', learns: { k: 0, n: 3, low: 0 } });
     expect(xavier30!['perLayerRatio'] as number).toBeCloseTo(0.46, 2);
     const files = j['files'] as { report: string; charts: string[]; index: string | null };
     expect(files.report).toBe(path.join(dir, 'report.html'));

@@ -44,7 +44,7 @@ describe('writeReport', () => {
     expect(html.match(/<script/g)).toHaveLength(5);
     // headline in words, computed: Xavier+ReLU ≈ ×0.46 per layer (½ × padding 0.92), He holds
     expect(r.headline[1]).toMatch(/^xavier-normal \+ relu: variance × 0\.46 per layer \(theory 0\.46 with zero padding, which alone keeps × 0\.92 of the taps\); after 30 layers 1\.\de-10 of layer 1's variance\.$/);
-    expect(r.headline).toContain('Training, depth 30: final held-out accuracy he-normal 82% (ok 3/3); xavier-normal 9% (stalled 2/3, diverged 1/3); chance 10%.');
+    expect(r.headline).toContain('Training, depth 30: final held-out accuracy he-normal 82% (learns 3/3 [0.44, 1.00]); xavier-normal 9% (learns 0/3 [0.00, 0.56], stalled 2/3, diverged 1/3); chance 10%.');
     expect(html).toContain('ReLU halves the variance per layer');
     // the results root's check.json, as a summary table with the failure in full
     expect(html).toContain('<h2>Cross-check vs the float64 reference</h2>');
@@ -58,7 +58,7 @@ describe('writeReport', () => {
     expect(index).toContain('<a href="seed-claims/report.html">seed-claims</a>');
     // terminal table
     const text = terminalSummary(r);
-    expect(text).toMatch(/xavier-normal \+ relu\s+30\s+0\.46\s+0\.46\s+1\.\de-10\s+9\.0%\s+stalled 2\/3, diverged 1\/3/);
+    expect(text).toMatch(/xavier-normal \+ relu\s+30\s+0\.46\s+0\.46\s+1\.\de-10\s+9\.0%\s+learns 0\/3 \[0\.00, 0\.56\], stalled 2\/3, diverged 1\/3/);
     expect(text.trimEnd().split('\n').at(-1)).toMatch(/^report: .*he2015\/report\.html \(\d+\.\d s\)$/);
   });
 

@@ -6,7 +6,7 @@ import type { RunRecord } from '../core/types.ts';
 import { initializerFamily, type Family } from '../init/index.ts';
 import type { LawFit } from './rows-probe.ts';
 import { probeSummaryRows, trainabilityRows, type ProbeSummaryRow, type TrainCell } from './rows.ts';
-import { fmt, fmtRatio as fr, groupBy } from './util.ts';
+import { fmt, fmtRatio as fr, groupBy, wilsonInterval } from './util.ts';
 
 /** One row of the terminal summary. */
 export interface HeadlineRow {
@@ -17,8 +17,19 @@ export interface HeadlineRow {
   theoryPerLayerRatio: number | null;
   lastOverFirst: number | null;
   finalAccuracy: number | null;
-  /** e.g. "3/3 ok", "stalled 2/3" */
+  /** e.g. "learns 9/12 [0.47, 0.91], stalled 3/12" (trained settings) or "3 seeds" */
   outcome: string;
+  /** trained settings: runs that learned (status ok) of those that trained, with a 95% Wilson interval on the rate; else null */
+  learns: Learns | null;
+}
+
+/** "learns k/n": k runs of n ended `ok` (best held-out accuracy beyond chance + 3 sds, no divergence); failed runs are not counted. */
+export interface Learns {
+  k: number;
+  n: number;
+  /** 95% Wilson score interval on the probability that a run of this setting learns */
+  low: number;
+  high: number;
 }
 
 export interface Claim {
@@ -115,9 +126,18 @@ function claims(rows: readonly ProbeSummaryRow[]): Claim[] {
   return out;
 }
 
+function learns(c: TrainCell): Learns | null {
+  const n = c.runs - c.failed;
+  const ci = wilsonInterval(c.ok, n);
+  return ci === null ? null : { k: c.ok, n, low: ci[0], high: ci[1] };
+}
+
+const learnsText = (l: Learns): string => `learns ${l.k}/${l.n} [${l.low.toFixed(2)}, ${l.high.toFixed(2)}]`;
+
 function outcome(c: TrainCell): string {
-  const parts = (['ok', 'stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${c.runs}`);
-  return parts.join(', ');
+  const l = learns(c);
+  const parts = (['stalled', 'diverged', 'failed'] as const).filter((s) => c[s] > 0).map((s) => `${s} ${c[s]}/${c.runs}`);
+  return [...(l === null ? [] : [learnsText(l)]), ...parts].join(', ');
 }
 
 function trainingSentences(cells: readonly TrainCell[]): string[] {
@@ -128,6 +148,9 @@ function trainingSentences(cells: readonly TrainCell[]): string[] {
     const where = group[0]!.where === '' ? '' : ` (${group[0]!.where})`;
     const parts = at.map((c) => `${c.init} ${c.accuracy === null ? 'no accuracy' : `${(c.accuracy * 100).toFixed(0)}%`} (${outcome(c)})`);
     out.push(`Training, depth ${depth}${where}: final held-out accuracy ${parts.join('; ')}; chance ${(at[0]!.chance * 100).toFixed(0)}%.`);
+  }
+  if (out.length > 0) {
+    out.push('"learns k/n": k of n runs ended with held-out accuracy beyond chance + 3 sds and did not diverge; [low, high] is a 95% Wilson interval on the probability that a run learns.');
   }
   return out;
 }
@@ -150,13 +173,14 @@ export function headline(records: readonly RunRecord[]): Headline {
       lastOverFirst: p.lastOverFirst,
       finalAccuracy: c?.accuracy ?? null,
       outcome: c === undefined ? `${p.seeds} seeds` : outcome(c),
+      learns: c === undefined ? null : learns(c),
     };
   });
   // Trained settings without a probe still get a row.
   const probed = new Set(probes.map((p) => p.key));
   for (const c of cells) {
     if (probed.has(c.key)) continue;
-    rows.push({ setting: `${c.init} + ${c.activation}${c.where === '' ? '' : ` · ${c.where}`}`, depth: c.depth, perLayerRatio: null, theoryPerLayerRatio: null, lastOverFirst: null, finalAccuracy: c.accuracy, outcome: outcome(c) });
+    rows.push({ setting: `${c.init} + ${c.activation}${c.where === '' ? '' : ` · ${c.where}`}`, depth: c.depth, perLayerRatio: null, theoryPerLayerRatio: null, lastOverFirst: null, finalAccuracy: c.accuracy, outcome: outcome(c), learns: learns(c) });
   }
   return { sentences, claims: claims(probes), rows };
 }

@@ -76,3 +76,20 @@ export function round4(_key: string, v: unknown): unknown {
 export function sortLabels(labels: Iterable<string>): string[] {
   return [...new Set(labels)].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
+
+/** The two-sided 97.5% standard normal quantile, for 95% intervals. */
+export const Z95 = 1.959963984540054;
+
+/**
+ * Wilson's score interval for a binomial share k/n (Wilson 1927): the p with |k − np| ≤ z·√(np(1−p)).
+ * Unlike k/n ± z·√(p̂(1−p̂)/n), it stays inside [0, 1] and is not empty at k = 0 or k = n. Null for n = 0.
+ */
+export function wilsonInterval(k: number, n: number, z = Z95): [number, number] | null {
+  if (n <= 0) return null;
+  const p = k / n;
+  const d = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / d;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  // at k = 0 and k = n one end is exactly 0 or 1; rounding must not move it
+  return [k === 0 ? 0 : Math.max(0, centre - half), k === n ? 1 : Math.min(1, centre + half)];
+}
