@@ -6,7 +6,8 @@
  * probe model, and the eager pass the probe differentiates (src/probe), so all three share one wiring.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ActivationSpec, ArchSpec, InputSpec, LayerInit } from '../core/types.ts';
+import type { ActivationSpec, ArchSpec, BiasInitSpec, InputSpec, LayerInit } from '../core/types.ts';
+import { deriveSeed } from '../core/rng.ts';
 import { activationLayer } from './activation.ts';
 import { BN_EPSILON, hasBn, isResidual, layerInits, planLayers, residualBlocks, validateArch, type ModelLayerInfo } from '../arch/index.ts';
 // The base class is not re-exported on tf.initializers; its declaration file is (types only).
@@ -20,6 +21,8 @@ export interface BuildOptions {
   activation: ActivationSpec;
   kernelInitializer: (layer: LayerInit) => Initializer;
   seed: number;
+  /** the conv biases' initializer (when arch.bias); absent = zeros */
+  bias?: BiasInitSpec;
 }
 
 /** The layer objects, so the same weights can be run eagerly (the probe differentiates through them). */
@@ -52,6 +55,13 @@ function conv1Based(i: number): number {
   return i - 1;
 }
 
+/** A conv layer's bias initializer: zeros, a constant, or normal draws seeded per layer (deriveSeed(its kernel seed, 'bias')). */
+function biasInitializer(bias: BiasInitSpec | undefined, layer: LayerInit): Initializer | 'zeros' {
+  if (bias === undefined || bias.init === 'zeros') return 'zeros';
+  if (bias.init === 'constant') return tf.initializers.constant({ value: bias.value });
+  return tf.initializers.randomNormal({ mean: 0, stddev: bias.std, seed: deriveSeed(layer.seed, 'bias') });
+}
+
 function createLayers(opts: BuildOptions, infos: ModelLayerInfo[]): NetLayers {
   const { arch, activation } = opts;
   const inits = layerInits(arch, opts.input, opts.seed);
@@ -70,7 +80,7 @@ function createLayers(opts: BuildOptions, infos: ModelLayerInfo[]): NetLayers {
         padding: arch.padding,
         useBias: arch.bias,
         kernelInitializer: opts.kernelInitializer(inits[conv1Based(i)]!),
-        biasInitializer: 'zeros',
+        biasInitializer: biasInitializer(opts.bias, inits[conv1Based(i)]!),
       }),
     );
     bn.push(
@@ -171,7 +181,8 @@ export function forward<T extends AnyTensor>(net: NetLayers, x: T, hooks: Forwar
 
 /**
  * Builds the model and its probe model over the same layers (shared weights).
- * Weights are created by the given kernel initializer; biases start at zero, BN at gamma=1, beta=0.
+ * Weights are created by the given kernel initializer; conv biases by opts.bias (zero by default), the
+ * head's bias at zero, BN at gamma=1, beta=0.
  */
 export function buildModel(opts: BuildOptions): BuiltModel {
   validateArch(opts.arch, opts.input);

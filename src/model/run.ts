@@ -47,6 +47,7 @@ export async function buildRunModel(spec: RunSpec, opts: BuildRunOptions = {}): 
     activation: spec.activation,
     kernelInitializer: (layer) => createInitializer(spec.init, layer, spec.activation),
     seed: spec.seed,
+    ...(spec.bias !== undefined ? { bias: spec.bias } : {}),
   });
   const dispose = (): void => {
     // probeModel shares every layer (and so every weight) with model; disposing model frees them.

@@ -26,4 +26,4 @@ export {
   type MeasureOptions,
   type ProbeTensors,
 } from './measure.ts';
-export { theoryForLayers, type TheoryInputs } from './theory.ts';
+export { biasVarianceOf, theoryForLayers, type TheoryInputs } from './theory.ts';

@@ -8,7 +8,7 @@ import type { ChannelStats, LayerProbe, LayerTheory, Moments, ProbeResult, RunSp
 import { deriveSeed } from '../core/rng.ts';
 import { buildRunModel, type ModelLayerInfo, type NetLayers, type RunModel } from '../model/index.ts';
 import { measureLayers } from './measure.ts';
-import { theoryForLayers } from './theory.ts';
+import { biasVarianceOf, theoryForLayers } from './theory.ts';
 
 /** What the probe needs of a built model: the layers it runs eagerly and their description. */
 export interface ProbeTarget {
@@ -81,6 +81,7 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
     layers: target.layers,
     weightVariances: o.weightVariances,
     inputVariance: inputSecondMoment,
+    biasVariance: biasVarianceOf(spec),
   });
   const layers: LayerProbe[] = measured.map((m, j) => ({
     index: m.info.index,

@@ -10,9 +10,10 @@
  *   sits on a_L (after its pool), E[δ²] = 1 there.
  * The head row: its pre-activation is the logits, whose gradient is g itself (E[δ²] = 1); its forward
  * variance depends on spatial correlations of a_L that the theory does not model, so it is null.
- * Each conv layer of a plain net also gets the mean-field fixed point and depth scale of its σ_w².
+ * Each conv layer of a plain net also gets the mean-field fixed point and depth scale of its σ_w² and the
+ * run's σ_b² (biasVarianceOf).
  */
-import type { ArchSpec, InputSpec, ActivationSpec, LayerTheory, MeanFieldTheory } from '../core/types.ts';
+import type { ArchSpec, InputSpec, ActivationSpec, LayerTheory, MeanFieldTheory, RunSpec } from '../core/types.ts';
 import { meanField, predictLayersDetailed } from '../theory/index.ts';
 import { poolOutSize, type ModelLayerInfo } from '../arch/index.ts';
 
@@ -24,6 +25,17 @@ export interface TheoryInputs {
   /** nominal Var(W) per layer of `layers` (conv layers, then the head if any) */
   weightVariances: number[];
   inputVariance: number;
+  /** σ_b² = Var(b) of every conv bias (biasVarianceOf); NaN: no theory (a constant bias) */
+  biasVariance: number;
+}
+
+/**
+ * The theory's σ_b² for a run: Var(b) of its conv biases, 0 without biases or with zero ones, std² for
+ * normal ones; NaN for a constant bias, a shift of the mean the zero-mean theory does not model.
+ */
+export function biasVarianceOf(spec: Pick<RunSpec, 'bias'> & { arch: Pick<ArchSpec, 'bias'> }): number {
+  if (!spec.arch.bias || spec.bias === undefined || spec.bias.init === 'zeros') return 0;
+  return spec.bias.init === 'normal' ? spec.bias.std ** 2 : NaN;
 }
 
 /** LayerTheory per layer of `layers`; all null where the theory does not apply (e.g. a weight variance is not finite). */
@@ -31,15 +43,14 @@ export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
   const L = t.arch.depth;
   const nulls = (): LayerTheory => ({ preVariance: null, gradPreVariance: null, preVarianceBand: null, meanField: null });
   const convVars = t.weightVariances.slice(0, L);
-  if (convVars.some((v) => !Number.isFinite(v) || v < 0)) return t.layers.map(nulls);
+  if (convVars.some((v) => !Number.isFinite(v) || v < 0) || !Number.isFinite(t.biasVariance)) return t.layers.map(nulls);
   const detail = predictLayersDetailed({
     arch: t.arch,
     input: t.input,
     activation: t.activation,
     weightVariances: convVars,
     inputVariance: t.inputVariance,
-    // biases start at zero (src/model), so they add no variance at init
-    biasVariance: 0,
+    biasVariance: t.biasVariance,
   });
   const last = detail[L - 1]!;
   const lastInfo = t.layers[L - 1]!;
@@ -66,7 +77,7 @@ export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
 }
 
 /**
- * σ_w² → the mean field of a plain net at that σ_w² (biases start at zero), or null: batch norm and skips
+ * σ_w² → the mean field of a plain net at that σ_w² and the run's σ_b², or null: batch norm and skips
  * change the length map. Memoised: a net's layers mostly share one σ_w², and iterating can take 5000 steps.
  */
 function meanFieldOf(t: TheoryInputs): (sigmaW2: number) => MeanFieldTheory | null {
@@ -75,7 +86,7 @@ function meanFieldOf(t: TheoryInputs): (sigmaW2: number) => MeanFieldTheory | nu
     if (t.arch.kind !== 'plain') return null;
     const hit = memo.get(sigmaW2);
     if (hit !== undefined) return hit;
-    const mf = meanField(t.activation, sigmaW2, 0);
+    const mf = meanField(t.activation, sigmaW2, t.biasVariance);
     // JSON has no Infinity: an infinite depth scale (χ₁ = 1) is null, χ₁ says which
     const depthScale = mf.depthScale !== null && Number.isFinite(mf.depthScale) ? mf.depthScale : null;
     const r: MeanFieldTheory = { sigmaW2, qStar: mf.qStar, chi1: mf.chi1, depthScale, converged: mf.converged };

@@ -261,12 +261,19 @@ function typeAccepts(s: Sch, v: unknown): boolean {
   return false;
 }
 
+/** Keys whose literal value picks a union's object branch: data's and schedules' `kind`, the bias's `init`. */
+const DISCRIMINATORS = ['kind', 'init'] as const;
+
 function branchMatches(s: Sch, v: unknown): boolean {
   if (!typeAccepts(s, v)) return false;
   const props = s.properties as Record<string, Sch> | undefined;
-  const kind = props?.kind;
-  if (kind !== undefined && 'const' in kind && v !== null && typeof v === 'object') {
-    return (v as Record<string, unknown>).kind === kind.const;
+  if (v === null || typeof v !== 'object' || props === undefined) return true;
+  const o = v as Record<string, unknown>;
+  for (const key of DISCRIMINATORS) {
+    const d = props[key];
+    if (d !== undefined && 'const' in d) return o[key] === d.const;
+    // {"init": "normal", …} is not meant for a closed branch without `init` ({"sigmaB2": …})
+    if (d === undefined && key in o && s.additionalProperties === false) return false;
   }
   return true;
 }
