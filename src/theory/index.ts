@@ -21,7 +21,18 @@ export {
   expectUnder,
 } from './activations.ts';
 export { gaussHermite, gaussianExpectation, GH_POINTS } from './quadrature.ts';
-export { meanField, lengthMap, reluVarianceClosedForm, type MeanField } from './meanfield.ts';
+export { meanField, lengthMap, reluVarianceClosedForm, CRITICAL_LN, type MeanField } from './meanfield.ts';
+export {
+  correlationMap,
+  correlationFixedPoint,
+  correlationTrajectory,
+  correlationSlope,
+  reluCorrelationClosedForm,
+  gaussianPairExpectation,
+  isHomogeneous,
+  type CorrelationFixedPoint,
+} from './correlation.ts';
+export { jacobianSpectrumMoments, type JacobianSpectrumOptions, type JacobianSpectrumMoments } from './jacobian.ts';
 export {
   predictLayers,
   predictLayersDetailed,

@@ -7,7 +7,7 @@
  *                                                     also the per-layer factor on gradient variance)
  *   ξ      = 1/|ln χ₁|                                (depth scale; ∞ at criticality χ₁ = 1)
  */
-import { type Act, derivSecondMoment, secondMomentFactor } from './activations.ts';
+import { type Act, activationDeriv as dphi, activationFn as phi, derivSecondMoment, expectUnder, secondMomentFactor } from './activations.ts';
 
 /** The seed's closed form for a plain ReLU net: Var(L) = Var(0) · (σ_w² n / 2)^L = Var(0)·(n·Var(W)/2)^L. */
 export function reluVarianceClosedForm(var0: number, weightVariance: number, fanIn: number, depth: number): number {
@@ -24,11 +24,48 @@ export interface MeanField {
   qStar: number | null;
   /** σ_w² E[φ′(√q* z)²]; null when there is no fixed point */
   chi1: number | null;
-  /** 1/|ln χ₁| layers (Infinity at χ₁ = 1); null when there is no fixed point */
+  /** 1/|ln χ₁| layers; exactly Infinity at χ₁ = 1 (to 1e-12: σ_w² = fan_in·Var(W) is rounded); null when there is no fixed point */
   depthScale: number | null;
-  /** true when the iteration converged (false: marginal, e.g. relu at σ_w² = 2 with σ_b = 0 keeps q) */
+  /** true when the iteration from q = 1 settled (false: marginal, e.g. relu at σ_w² = 2 with σ_b = 0 keeps q) */
   converged: boolean;
+  /**
+   * dq_{l+1}/dq_l at q* = σ_w² E[φ(u)φ′(u)u]/q*, u ~ N(0, q*) (Stein: = σ_w² E[φ′² + φφ″]); at q* = 0 its
+   * limit σ_w² φ′(0)² (= χ₁ for φ(0) = 0). Null without a fixed point.
+   */
+  slope: number | null;
+  /**
+   * |slope| < 1: q* attracts. False: q* repels — reached from q = 1 only because the gain was chosen to make
+   * q = 1 a fixed point (gelu, swish at their variance-preserving gains). Null when |slope| = 1 to 1e-12
+   * (marginal: relu at σ_w² = 2, σ_b = 0 keeps every q) or without a fixed point.
+   */
+  stable: boolean | null;
+  /**
+   * Where the length map goes from q*·(1 − 1e-3) and from q*·(1 + 1e-3) (5000 steps at most): the value it
+   * settles at, or null when it grows without bound. Equal to q* for a stable fixed point; null without one.
+   */
+  perturbed: [number | null, number | null] | null;
 }
+
+/** Iterates the length map from q0 until it settles: the limit, or null when q grows without bound. */
+function iterate(act: Act, q0: number, sigmaW2: number, sigmaB2: number): { q: number | null; converged: boolean } {
+  let q = q0;
+  let step = Infinity;
+  let growing = false;
+  for (let i = 0; i < 5000; i++) {
+    const next = lengthMap(act, q, sigmaW2, sigmaB2);
+    if (!Number.isFinite(next) || next > 1e12) return { q: null, converged: false };
+    if (Math.abs(next - q) <= 1e-13 * Math.max(1, q)) return { q: next < 1e-10 ? 0 : next, converged: true };
+    // still rising by steps that do not shrink (relu at σ_w² = 2 with σ_b > 0 adds σ_b² a layer): no fixed point
+    growing = next > q && next - q >= 0.999 * step;
+    step = next - q;
+    q = next;
+  }
+  if (q < 1e-10) return { q: 0, converged: true };
+  return q > 1e6 || growing ? { q: null, converged: false } : { q, converged: false };
+}
+
+/** χ₁ this close to 1 is critical: depth scale Infinity, not 1/(rounding error). */
+export const CRITICAL_LN = 1e-12;
 
 /**
  * Iterates the length map from q = 1 until it settles. For positively homogeneous φ (relu, linear) with
@@ -36,21 +73,23 @@ export interface MeanField {
  * with χ₁ taken in the limit q → 0⁺ (relu: σ_w²/2).
  */
 export function meanField(act: Act, sigmaW2: number, sigmaB2: number): MeanField {
-  let q = 1;
-  let converged = false;
-  for (let i = 0; i < 5000; i++) {
-    const next = lengthMap(act, q, sigmaW2, sigmaB2);
-    if (!Number.isFinite(next) || next > 1e12) return { qStar: null, chi1: null, depthScale: null, converged: false };
-    if (Math.abs(next - q) <= 1e-13 * Math.max(1, q)) {
-      q = next;
-      converged = true;
-      break;
-    }
-    q = next;
-  }
-  if (q < 1e-10) q = 0;
-  if (!converged && q > 1e6) return { qStar: null, chi1: null, depthScale: null, converged: false };
+  const it = iterate(act, 1, sigmaW2, sigmaB2);
+  const q = it.q;
+  if (q === null) return { qStar: null, chi1: null, depthScale: null, converged: false, slope: null, stable: null, perturbed: null };
   const chi1 = sigmaW2 * derivSecondMoment(act, Math.max(q, 1e-300));
   const ln = Math.log(chi1);
-  return { qStar: q, chi1, depthScale: ln === 0 ? Infinity : 1 / Math.abs(ln), converged: converged || q === 0 };
+  const f = phi(act);
+  const d = dphi(act);
+  const slope = q > 0 ? (sigmaW2 * expectUnder(act, (u) => f(u) * d(u) * u, q)) / q : sigmaW2 * d(0) ** 2;
+  const marginal = Math.abs(Math.abs(slope) - 1) <= 1e-12;
+  const perturbed: [number | null, number | null] = [iterate(act, q * (1 - 1e-3), sigmaW2, sigmaB2).q, iterate(act, q * (1 + 1e-3), sigmaW2, sigmaB2).q];
+  return {
+    qStar: q,
+    chi1,
+    depthScale: Math.abs(ln) <= CRITICAL_LN ? Infinity : 1 / Math.abs(ln),
+    converged: it.converged || q === 0,
+    slope,
+    stable: marginal ? null : Math.abs(slope) < 1,
+    perturbed,
+  };
 }

@@ -112,20 +112,36 @@ const GL = (() => {
   return { x, w };
 })();
 
-/** ∫ over the side `dir` of c of g(z) φ(z) dz, composite Gauss–Legendre panels out to |z| = 9. */
+/** Panel edges' distances from the split: graded (×4) up to 0.256, then 12 equal panels to |z| = 9. */
+const GRADED = [0, 1e-3, 4e-3, 1.6e-2, 6.4e-2, 0.256];
+
+/**
+ * ∫ over the side `dir` of c of g(z) φ(z) dz, composite Gauss–Legendre panels out to |z| = 9. The panels next
+ * to the split are graded: a 2-D expectation done as an integral of a conditional one (correlation.ts) has a
+ * transition of width ~√(1 − c²) there as c → 1, which equal panels of width 0.75 resolve only to ~1e-10.
+ */
 function halfLine(g: (z: number) => number, c: number, dir: 1 | -1): number {
-  const lo = dir > 0 ? c : -9;
-  const hi = dir > 0 ? 9 : c;
-  if (hi <= lo) return 0;
-  const panels = 12;
-  const h = (hi - lo) / panels;
+  const end = dir > 0 ? 9 : -9;
+  const len = (end - c) * dir;
+  if (len <= 0) return 0;
+  const edges = GRADED.filter((d) => d < len).map((d) => c + dir * d);
+  const start = GRADED.at(-1)!;
+  if (len > start) {
+    const h = (len - start) / 12;
+    for (let p = 1; p <= 12; p++) edges.push(c + dir * (start + p * h));
+  } else edges.push(end);
   let s = 0;
-  for (let p = 0; p < panels; p++) {
-    const mid = lo + (p + 0.5) * h;
+  for (let p = 0; p + 1 < edges.length; p++) {
+    const a = edges[p]!;
+    const b = edges[p + 1]!;
+    const mid = (a + b) / 2;
+    const half = (b - a) / 2;
+    let t = 0;
     for (let i = 0; i < GL.x.length; i++) {
-      const z = mid + (h / 2) * GL.x[i]!;
-      s += GL.w[i]! * g(z) * Math.exp(-0.5 * z * z);
+      const z = mid + half * GL.x[i]!;
+      t += GL.w[i]! * g(z) * Math.exp(-0.5 * z * z);
     }
+    s += t * half;
   }
-  return (s * h) / 2 / Math.sqrt(2 * Math.PI);
+  return (s * dir) / Math.sqrt(2 * Math.PI);
 }
