@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { resolveSuiteArg, shippedSuites, SUITES_DIR } from '../src/cli/commands/list.ts';
 import { COMMANDS } from '../src/cli/commands/index.ts';
-import { oneLineYargsMessage } from '../src/cli/options.ts';
+import { oneLineYargsMessage } from '../src/cli/yargs-message.ts';
 
 const exec = promisify(execFile);
 const BIN = path.resolve('bin/initbench.js');

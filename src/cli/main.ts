@@ -1,12 +1,12 @@
 /**
  * The CLI: argv → typed options → one library call. The only place that reads argv or exits.
- * Each command lives in src/cli/commands/<name>.ts and is listed in COMMANDS.
+ * Each command lives in src/cli/commands/<name>.ts and is listed in COMMANDS, which gives every
+ * command's name and line; only the module of the command being run is loaded (start-up: issue 13).
  */
-import yargs, { type CommandModule } from 'yargs';
+import yargs from 'yargs';
 import { DiskFullError, InputError } from '../core/errors.ts';
-import { noteMissingTfjsNodeOnce } from '../backend/notice.ts';
-import { COMMANDS } from './commands/index.ts';
-import { oneLineYargsMessage } from './options.ts';
+import { COMMANDS, commandName } from './commands/index.ts';
+import { oneLineYargsMessage } from './yargs-message.ts';
 
 export async function main(argv: string[]): Promise<void> {
   // `initbench … | head` (or `2>&1 | head`) closes our stdout or stderr early: that is the reader's
@@ -43,10 +43,17 @@ export async function main(argv: string[]): Promise<void> {
     }
   }, true);
   // the first command that lets auto pick, on a terminal, says once if tfjs-node is missing
-  cli.middleware((args) => {
-    if (args['backend'] === 'auto') noteMissingTfjsNodeOnce();
+  cli.middleware(async (args) => {
+    if (args['backend'] === 'auto') (await import('../backend/notice.ts')).noteMissingTfjsNodeOnce();
   });
-  for (const c of COMMANDS) cli.command(c as CommandModule);
+  // yargs takes the command from the first word that is not a flag (the top level has only boolean
+  // flags): that command gets its module, flags and handler; the others only their usage line, all
+  // the overview, the strict checks and did-you-mean need
+  const named = argv.find((a) => !a.startsWith('-'));
+  for (const c of COMMANDS) {
+    if (commandName(c) === named) cli.command({ ...(await c.load()), command: c.command, describe: c.describe });
+    else cli.command(c.command, c.describe);
+  }
   cli
     .example('$0 bench --quick', 'a smoke run of the default suite and its report, in about a minute')
     .example('$0 run he2015', 'run a shipped suite by the name `initbench list` prints')

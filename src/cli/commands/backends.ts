@@ -1,8 +1,6 @@
 import type { CommandModule } from 'yargs';
 
 export const backendsCommand: CommandModule<object, { json: boolean }> = {
-  command: 'backends',
-  describe: 'list tfjs backends: whether each loads, its version, threads, the kernels we register, and what auto picks',
   builder: (y) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })

@@ -21,8 +21,6 @@ interface BenchArgs {
 }
 
 export const benchCommand: CommandModule<object, BenchArgs> = {
-  command: 'bench',
-  describe: 'run the default suite, write its report, and print the headline numbers (= npm run bench)',
   builder: (y) =>
     y.options({
       out: { type: 'string', describe: 'results dir (default results/default/)' },

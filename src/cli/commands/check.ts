@@ -75,8 +75,6 @@ export function summaryTable(rows: readonly SummaryRow[], width?: number): strin
 }
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
-  command: 'check',
-  describe: 'cross-check the float64 reference against tfjs on every backend (or --impl: your own module)',
   builder: (y) =>
     y
       .option('backend', { type: 'string', default: 'all', describe: 'all (every backend that loads) or a comma list: cpu,wasm,node' })

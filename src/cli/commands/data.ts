@@ -16,8 +16,6 @@ interface DataArgs {
 }
 
 export const dataCommand: CommandModule<object, DataArgs> = {
-  command: 'data <dataset>',
-  describe: 'fetch a data set: `data cifar10` downloads cifar-10-binary.tar.gz, checks its md5 and unpacks it',
   builder: (y) =>
     y
       .positional('dataset', { type: 'string', choices: ['cifar10'], describe: 'data set to fetch' })

@@ -81,8 +81,6 @@ export function formatAuditTable(rows: readonly InitAuditRow[], width?: number):
 }
 
 export const initStatsCommand: CommandModule<object, Args> = {
-  command: 'init-stats',
-  describe: 'draw initializers and check their mean, variance (with a CI), support and orthogonality against their math',
   builder: (y) =>
     y
       .option('init', { type: 'string', describe: `initializer: ${INITIALIZER_NAMES.join(', ')} (aliases: kaiming-*, glorot-*)` })

@@ -55,8 +55,6 @@ export function resolveSuiteArg(v: string, dir = SUITES_DIR): string {
 }
 
 export const listCommand: CommandModule<object, { json: boolean }> = {
-  command: 'list',
-  describe: 'list shipped suites, initializers, activations, architectures and backends',
   builder: (y) =>
     y
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' })

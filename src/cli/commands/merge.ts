@@ -2,8 +2,6 @@ import type { CommandModule } from 'yargs';
 import { assertWritableDir } from '../options.ts';
 
 export const mergeCommand: CommandModule<object, { dirs: string[]; out: string }> = {
-  command: 'merge <dirs..>',
-  describe: 'join the results dirs of shards of one suite (by name) into --out, keeping what --out holds (refuses another suite name, a --quick/full mix and conflicting records)',
   builder: (y) =>
     y
       .positional('dirs', { type: 'string', array: true, demandOption: true, describe: 'shard results dirs' })

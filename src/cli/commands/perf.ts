@@ -37,8 +37,6 @@ interface PerfArgs {
 }
 
 export const perfCommand: CommandModule<object, PerfArgs> = {
-  command: 'perf',
-  describe: 'conv kernel and CNN train-step GFLOP/s per backend, after a correctness gate; start-up and run time of the commands (JSON)',
   builder: (y) =>
     y
       .option('sections', {

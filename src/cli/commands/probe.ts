@@ -188,8 +188,6 @@ export function formatProbe(o: ProbeCliOptions, agg: AggregateProbe, backend: st
 }
 
 export const probeCommand: CommandModule<object, Args> = {
-  command: 'probe',
-  describe: 'probe one net at init: per-layer variances, dead/saturated units and gradients, beside the theory',
   builder: (y) =>
     y
       .option('init', { type: 'string', describe: `initializer name (see \`initbench list\`) or a JSON object with options (default ${BUILTIN_DEFAULTS.init})` })

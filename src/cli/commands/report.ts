@@ -59,8 +59,6 @@ export function parseReportOut(v: string | undefined): string | undefined {
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: 'report [dir]',
-  describe: 'write DIR/report.html (self-contained, offline) from a results dir; --svg/--png also write DIR/charts/*',
   builder: (y) =>
     y
       .positional('dir', { type: 'string', describe: 'results dir holding runs.jsonl and manifest.json' })

@@ -99,8 +99,6 @@ export const runOptions = {
 } as const;
 
 export const runCommand: CommandModule<object, RunArgs> = {
-  command: 'run <suite>',
-  describe: 'run a shipped suite by name, or a suite file: append one record per run to DIR/runs.jsonl, resumable, shardable',
   builder: (y) =>
     y
       .positional('suite', { type: 'string', demandOption: true, describe: 'a shipped suite by the name `initbench list` prints, or a suite file' })
