@@ -97,7 +97,7 @@ describe('suites by name', () => {
   });
 
   it('refuses an unknown name with the shipped names and a did-you-mean', () => {
-    expect(() => resolveSuiteArg('he2051')).toThrow(/^suite: unknown suite "he2051" \(did you mean "he2015"\?\); known: activations, cifar10, cifar10-quick, default, he2015, seed-claims, trainability, width/);
+    expect(() => resolveSuiteArg('he2051')).toThrow(/^suite: unknown suite "he2051" \(did you mean "he2015"\?\); known: activations, cifar10, cifar10-quick, default, delta-orthogonal, delta-orthogonal-quick, edge-of-chaos, edge-of-chaos-quick, he2015, seed-claims, trainability, width/);
     const r = spawnSync(process.execPath, [BIN, 'run', 'seed-claim'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
