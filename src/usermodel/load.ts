@@ -13,16 +13,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { ActivationName, ActivationSpec, InitSpec, LayerInit } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
-import { ACTIVATION_NAMES, isDataDependent } from '../init/index.ts';
+import { ACTIVATION_NAMES } from '../init/index.ts';
 import { createInitializer } from '../init/tfjs.ts';
-import { readUserTopology, type UserLayerInfo, type UserTopology } from './topology.ts';
 import { readFileSync } from 'node:fs';
+import { overrideTargets, readUserTopology, type InitOverride, type UserLayerInfo, type UserTopology } from './topology.ts';
 
-/** The initializers a probe applies: 'keep' leaves a layer as loaded; per-layer entries override `all`. */
-export interface InitOverride {
-  all: InitSpec | 'keep';
-  perLayer?: Record<string, InitSpec>;
-}
+export type { InitOverride } from './topology.ts';
 
 const SEEDED = new Set(['VarianceScaling', 'GlorotNormal', 'GlorotUniform', 'HeNormal', 'HeUniform', 'LeCunNormal', 'LeCunUniform', 'RandomNormal', 'RandomUniform', 'TruncatedNormal', 'Orthogonal']);
 
@@ -103,29 +99,6 @@ function drawKernel(spec: InitSpec, info: LayerInit, act: ActivationSpec, depthw
   const drawShape = depthwise ? [shape[0]!, shape[1]!, 1, shape[2]! * shape[3]!] : shape;
   const init = createInitializer(spec, { ...info, shape: drawShape }, act);
   return tf.tidy(() => tf.reshape(init.apply(drawShape, 'float32'), shape));
-}
-
-/** The layers of `topo` whose kernels an override touches, each with the spec it gets. */
-export function overrideTargets(topo: UserTopology, override: InitOverride): { layer: UserLayerInfo; spec: InitSpec }[] {
-  const kernels = topo.layers.filter((l) => l.kind !== 'other');
-  for (const name of Object.keys(override.perLayer ?? {})) {
-    if (!kernels.some((l) => l.name === name)) {
-      throw new InputError(
-        `--init-map: ${topo.file} has no conv or dense layer ${JSON.stringify(name)}; its kernels: ${kernels.map((l) => l.name).join(', ')}`,
-        { flag: 'init-map' },
-      );
-    }
-  }
-  const out: { layer: UserLayerInfo; spec: InitSpec }[] = [];
-  for (const l of kernels) {
-    const spec = override.perLayer?.[l.name] ?? override.all;
-    if (spec === 'keep') continue;
-    if (isDataDependent(spec) || spec.name === 'fixup') {
-      throw new InputError(`--init ${spec.name}: not available for a loaded model (it needs initbench's own nets: ${spec.name === 'fixup' ? 'residual blocks' : 'a data-dependent rescale of each layer'})`, { flag: 'init' });
-    }
-    out.push({ layer: l, spec });
-  }
-  return out;
 }
 
 /** Which layers feed the model's output with no activation of their own: they draw as heads (gain 1). */

@@ -33,6 +33,10 @@ export interface UserLayerProbe extends LayerProbe {
   activation: string | null;
   /** why `theory` is (partly) null, or what it assumes */
   theoryNote: string | null;
+  /** σ_w² = fan-in · E[W²] of the kernel as it is (a separable conv: the product over its two kernels) */
+  sigmaW2: number;
+  /** E[W²] of the (depthwise) kernel */
+  weightSecondMoment: number;
 }
 
 export interface UserProbeResult extends ProbeResult {
@@ -210,6 +214,11 @@ function kernelMoments(model: tf.LayersModel, l: UserLayerInfo): { w2: number; p
   return { w2: m2(isDw ? 'depthwise_kernel' : 'kernel')!, pw2: m2('pointwise_kernel'), b2: m2('bias') ?? 0 };
 }
 
+/** fan-in · E[W²]: the factor a layer multiplies E[x²] by before its activation (ignoring padding) */
+export function effectiveSigmaW2(l: UserLayerInfo, k: { w2: number; pw2: number | null }): number {
+  return l.fanIn! * k.w2 * (l.pointwise !== null ? l.pointwise.fanIn * (k.pw2 ?? 0) : 1);
+}
+
 interface ChainState {
   /** E[x²] per entry, or null with the reason */
   m2: number | null;
@@ -287,8 +296,7 @@ export function chainTheory(
         let pre: number | null = null;
         if (x!.m2 === null) note.push(x!.why);
         else {
-          let gainIn = l.fanIn! * k.w2;
-          if (l.pointwise !== null) gainIn *= l.pointwise.fanIn * (k.pw2 ?? 0);
+          const gainIn = effectiveSigmaW2(l, k);
           let pad = 1;
           const win = l.window;
           if (win !== null && win.padding === 'same' && win.kernel[0] === win.kernel[1] && win.dilation[0] === 1 && win.dilation[1] === 1 && win.kernel[0] > 1) {
@@ -313,9 +321,7 @@ export function chainTheory(
         } else if (act !== null && pre !== null) {
           post = secondMomentFactor({ name: act as ActivationName, ...(l.activationAlpha !== null ? { alpha: l.activationAlpha } : {}) }, pre);
         }
-        if (act !== null && THEORY_ACTS.has(act) && l.pointwise === null && l.bnAfter === null) {
-          field = mf(act, l.activationAlpha, l.fanIn! * k.w2, k.b2);
-        }
+        if (act !== null && THEORY_ACTS.has(act) && l.bnAfter === null) field = mf(act, l.activationAlpha, effectiveSigmaW2(l, k), k.b2);
         // the mean-field theory describes a zero-mean Gaussian pre-activation; the layer's own output carries it on
         out.set(l.name, {
           theory: { preVariance: pre, gradPreVariance: null, preVarianceBand: null, meanField: field },
@@ -371,6 +377,8 @@ export function probeLoaded(o: {
       className: l.className,
       activation: l.activation,
       theoryNote: t.note,
+      sigmaW2: effectiveSigmaW2(l, moments.get(l.name)!),
+      weightSecondMoment: moments.get(l.name)!.w2,
     };
   });
   const conv = layers.filter((l) => l.kind === 'conv');

@@ -18,7 +18,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { InitSpec } from '../core/types.ts';
 import { InputError } from '../core/errors.ts';
+import { isDataDependent } from '../init/index.ts';
 
 export type UserModelFormat = 'tfjs-layers' | 'keras-converted' | 'topology-only';
 
@@ -722,4 +724,36 @@ function tfjsModelConfig(g: RawGraph, order: RawLayer[]): { class_name: string; 
     class_name: 'Model',
     config: { name: g.name, layers, input_layers: [[g.input, 0, 0]], output_layers: [[g.output, 0, 0]] },
   };
+}
+
+/** The initializers a probe applies: 'keep' leaves a layer as loaded; per-layer entries override `all`. */
+export interface InitOverride {
+  all: InitSpec | 'keep';
+  perLayer?: Record<string, InitSpec>;
+}
+
+/**
+ * The layers of `topo` whose kernels an override redraws, each with its spec. InputError for an
+ * --init-map name that is no conv/dense layer and for initializers a loaded model cannot take.
+ */
+export function overrideTargets(topo: UserTopology, override: InitOverride): { layer: UserLayerInfo; spec: InitSpec }[] {
+  const kernels = topo.layers.filter((l) => l.kind !== 'other');
+  for (const name of Object.keys(override.perLayer ?? {})) {
+    if (!kernels.some((l) => l.name === name)) {
+      throw new InputError(`--init-map: ${topo.file} has no conv or dense layer ${JSON.stringify(name)}; its kernels: ${kernels.map((l) => l.name).join(', ')}`, {
+        flag: 'init-map',
+      });
+    }
+  }
+  const out: { layer: UserLayerInfo; spec: InitSpec }[] = [];
+  for (const l of kernels) {
+    const spec = override.perLayer?.[l.name] ?? override.all;
+    if (spec === 'keep') continue;
+    if (isDataDependent(spec) || spec.name === 'fixup') {
+      const why = spec.name === 'fixup' ? 'residual blocks' : 'a data-dependent rescale of each layer';
+      throw new InputError(`--init ${spec.name}: not available for a loaded model (it needs initbench's own nets: ${why})`, { flag: 'init' });
+    }
+    out.push({ layer: l, spec });
+  }
+  return out;
 }

@@ -34,6 +34,11 @@ interface Args {
   seed: number | string;
   backend: string;
   json: boolean;
+  model?: string;
+  'init-map'?: string;
+  data?: string;
+  'data-dir'?: string;
+  diagnose?: boolean;
 }
 
 function positiveNumber(flag: string, raw: unknown): number {
@@ -208,10 +213,24 @@ export const probeCommand: CommandModule<object, Args> = {
       .option('seed', { type: 'number', default: 1, describe: 'suite seed (1..2147483647); each repeat\'s seed derives from it as in a suite' })
       .option('backend', backendFlag)
       .option('json', { type: 'boolean', default: false, describe: 'print JSON (specs, per-seed results, aggregate)' })
+      .option('model', { type: 'string', describe: 'a tfjs Layers model.json (weights beside it), a Keras-converted one, or a topology-only JSON: probe and diagnose it' })
+      .option('init-map', { type: 'string', describe: 'with --model: per-layer initializers, layer=NAME,layer=NAME (--init keep|NAME sets the rest)' })
+      .option('data', { type: 'string', choices: ['gaussian', 'synthetic', 'cifar10'], describe: 'with --model: the probe batch (default gaussian, std --input-std)' })
+      .option('data-dir', { type: 'string', describe: 'with --model --data cifar10: where CIFAR-10 is (default data)' })
+      .option('diagnose', { type: 'boolean', describe: 'with --model: the diagnosis and a re-probe with its recommendation (default true; --no-diagnose skips)' })
       .example('$0 probe --init xavier-normal --depth 30', 'Xavier + ReLU loses half the variance per layer')
       .example('$0 probe --arch residual --depth 31 --seeds 5', 'a residual net (He init), five seeds')
-      .example('$0 probe --activation tanh --json', 'tanh under He init, as JSON') as never,
+      .example('$0 probe --activation tanh --json', 'tanh under He init, as JSON')
+      .example('$0 probe --model my-net/model.json', 'your own tfjs model: per-layer statistics, the diagnosis, before/after the recommended init') as never,
   handler: async (args) => {
+    if (args.model !== undefined) {
+      const { runModelProbe } = await import('./probe-model.ts');
+      await runModelProbe(args as never);
+      return;
+    }
+    for (const f of ['init-map', 'data', 'data-dir', 'diagnose'] as const) {
+      if (args[f] !== undefined) throw new InputError(`--${f}: only with --model`, { flag: f });
+    }
     const opts = await parseProbeArgs(args);
     // tfjs loads only once the flags are good
     const { readyBackend } = await import('../../backend/index.ts');
