@@ -225,6 +225,7 @@ export function readUserTopology(path: string): UserTopology {
   if (manifestRaw !== undefined && manifestRaw !== null) {
     weights = readManifest(file, manifestRaw);
     for (const f of weights.files) hash.update(readFileSync(f));
+    checkKernelShapes(file, infos, weights.manifest);
   }
   const out = infos[infos.length - 1]!;
   return {
@@ -275,6 +276,29 @@ function readManifest(file: string, m: unknown): { manifest: WeightGroup[]; file
     manifest.push({ paths, weights: specs });
   });
   return { manifest, files };
+}
+
+/** Each kernel's shape in the manifest against the one the topology implies (tfjs itself drops e.g. a separable conv's depth_multiplier). */
+function checkKernelShapes(file: string, infos: UserLayerInfo[], manifest: WeightGroup[]): void {
+  const shapes = new Map(manifest.flatMap((g) => g.weights.map((w) => [w.name, w.shape] as const)));
+  const find = (layer: string, weight: string): readonly number[] | undefined => {
+    const exact = shapes.get(`${layer}/${weight}`);
+    if (exact !== undefined) return exact;
+    for (const [k, v] of shapes) if (k.endsWith(`/${layer}/${weight}`)) return v;
+    return undefined;
+  };
+  for (const l of infos) {
+    if (l.kind === 'other') continue;
+    const checks: [string, number[]][] = [[l.className === 'Conv2D' || l.className === 'Dense' ? 'kernel' : 'depthwise_kernel', l.kernelShape!]];
+    if (l.pointwise !== null) checks.push(['pointwise_kernel', l.pointwise.kernelShape]);
+    for (const [w, want] of checks) {
+      const got = find(l.name, w);
+      if (got === undefined) throw new InputError(`${file}: layer ${JSON.stringify(l.name)} (${l.className}): the weights manifest has no ${l.name}/${w}`, { file, path: l.name });
+      if (got.join(',') !== want.join(',')) {
+        throw new InputError(`${file}: layer ${JSON.stringify(l.name)} (${l.className}): the weights hold ${w} [${got.join(',')}], the topology implies [${want.join(',')}]`, { file, path: l.name });
+      }
+    }
+  }
 }
 
 /** Keras 3's `{module, class_name, config, registered_name}` and tfjs's `{class_name, config}` alike. */
@@ -537,9 +561,12 @@ function inferShapes(file: string, order: RawLayer[]): UserLayerInfo[] {
         if ((c.negative_slope ?? 0) !== 0 || (c.threshold ?? 0) !== 0) throw bad(l, 'negative_slope and threshold other than 0 are not supported (tfjs ReLU has only max_value)');
         out = x;
         break;
+      case 'ELU':
+        if (Number(c.alpha ?? 1) !== 1) throw bad(l, `alpha ${String(c.alpha)}: tfjs's ELU layer takes only alpha = 1`);
+        out = x;
+        break;
       case 'Activation':
       case 'LeakyReLU':
-      case 'ELU':
       case 'Softmax':
       case 'Dropout':
         out = x;
