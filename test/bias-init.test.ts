@@ -103,7 +103,7 @@ describe('probe.correlation and probe.jacobian', () => {
     expect(planError({ probe: { jacobian: { method: 'projection' } }, downsample: { at: [2] } })).toContain('expected no downsampling for the Jacobian probe');
     // 32·32·64 = 65536 entries
     expect(planError({ probe: { jacobian: { method: 'exact' } } })).toContain(
-      'b.json: defaults.probe.jacobian.method: expected a map of at most 2048 entries for "exact" (use "projection"), got H·W·width = 32·32·64 = 65536',
+      'b.json: defaults.probe.jacobian.method: expected a map of at most 1024 entries for "exact" (use "projection"), got H·W·width = 32·32·64 = 65536',
     );
   });
 });

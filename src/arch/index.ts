@@ -159,9 +159,9 @@ export function layerInits(arch: ArchSpec, input: InputSpec, seed: number): Laye
 
 /**
  * The exact Jacobian probe builds J (n × n) from n vector-Jacobian products and takes the eigenvalues of
- * JJᵀ in float64, O(n³) in JS (n = 1024 takes about a second): at most this n.
+ * JJᵀ in float64, O(n³) in JS (n = 1024: about 5 s for JJᵀ and its eigenvalues): at most this n.
  */
-export const JACOBIAN_EXACT_MAX_DIM = 2048;
+export const JACOBIAN_EXACT_MAX_DIM = 1024;
 
 /**
  * The map whose Jacobian the probe measures: conv1's post-activation a₁ → conv_L's post-activation a_L,

@@ -27,3 +27,28 @@ export {
   type ProbeTensors,
 } from './measure.ts';
 export { biasVarianceOf, theoryForLayers, type TheoryInputs } from './theory.ts';
+export {
+  probeCorrelation,
+  measurePairCorrelations,
+  makePairBatch,
+  correlationTheory,
+  fitDepthScale,
+  meanAndStderr,
+  type CorrelationProbe,
+  type CorrelationTheoryInputs,
+  type DepthScaleFit,
+} from './correlation.ts';
+export {
+  probeJacobian,
+  exactJacobian,
+  exactSpectrum,
+  firstActivation,
+  projectionMoments,
+  projectionSamples,
+  jacobianTheory,
+  weightLaw,
+  JACOBIAN_BATCH,
+  JACOBIAN_OUTPUT,
+  type JacobianTheoryInputs,
+} from './jacobian.ts';
+export { symmetricEigenvalues } from './eigen.ts';

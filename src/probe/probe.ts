@@ -9,6 +9,8 @@ import { deriveSeed } from '../core/rng.ts';
 import { buildRunModel, type ModelLayerInfo, type NetLayers, type RunModel } from '../model/index.ts';
 import { measureLayers } from './measure.ts';
 import { biasVarianceOf, theoryForLayers } from './theory.ts';
+import { probeCorrelation, type CorrelationProbe } from './correlation.ts';
+import { probeJacobian } from './jacobian.ts';
 
 /** What the probe needs of a built model: the layers it runs eagerly and their description. */
 export interface ProbeTarget {
@@ -100,6 +102,11 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
     signal: m.signal,
     histograms: m.histograms,
   }));
+  const extra = o.step === 0 ? optionalProbes(o, inputSecondMoment) : {};
+  if (extra.correlation !== undefined) {
+    const perConv = extra.correlation.layers;
+    for (const l of layers) l.correlation = l.kind === 'conv' ? (perConv[l.index - 1] ?? null) : null;
+  }
   const conv = layers.filter((l) => l.kind === 'conv');
   const meas = varianceSummary(conv.map((l) => l.pre.variance));
   const th = varianceSummary(conv.map((l) => l.theory.preVariance));
@@ -115,7 +122,53 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
       lastOverFirst: meas.lastOverFirst,
       theoryLastOverFirst: th.lastOverFirst,
     },
+    ...(extra.correlation !== undefined ? { correlation: extra.correlation.summary } : {}),
+    ...(extra.jacobian !== undefined ? { jacobian: extra.jacobian } : {}),
   };
+}
+
+/**
+ * The measurements a ProbeSpec asks for beyond the moments, at init only (they compare with at-init theory):
+ * the correlation map on its own Gaussian pairs (seeded deriveSeed(run seed, 'probe-correlation')), and the
+ * Jacobian spectrum at the batch's first example (projections seeded deriveSeed(run seed, 'probe-jacobian')).
+ */
+function optionalProbes(o: ProbeWithOptions, inputSecondMoment: number): { correlation?: CorrelationProbe; jacobian?: NonNullable<ProbeResult['jacobian']> } {
+  const { spec, target, batch } = o;
+  const p = spec.probe;
+  if (p === null || (p.correlation === undefined && p.jacobian === undefined)) return {};
+  const convs = target.layers.filter((l) => l.kind === 'conv');
+  const sigmaW2 = convs.map((l, j) => l.fanIn * o.weightVariances[j]!);
+  const sigmaB2 = biasVarianceOf(spec);
+  const out: { correlation?: CorrelationProbe; jacobian?: NonNullable<ProbeResult['jacobian']> } = {};
+  if (p.correlation !== undefined) {
+    const { pairs, inputCorrelation } = p.correlation;
+    out.correlation = probeCorrelation({
+      net: target.net,
+      layers: target.layers,
+      input: [spec.input.height, spec.input.width, spec.input.channels],
+      pairs,
+      inputCorrelation,
+      inputStd: p.inputStd,
+      seed: deriveSeed(spec.seed, 'probe-correlation'),
+      theory: { arch: spec.arch, activation: spec.activation, sigmaW2, sigmaB2, inputVariance: p.inputStd ** 2, inputCorrelation },
+    });
+  }
+  if (p.jacobian !== undefined) {
+    const x = tf.slice(batch, [0, 0, 0, 0], [1, -1, -1, -1]);
+    try {
+      out.jacobian = probeJacobian({
+        net: target.net,
+        x,
+        method: p.jacobian.method,
+        projections: p.jacobian.projections ?? 0,
+        seed: deriveSeed(spec.seed, 'probe-jacobian'),
+        theory: { activation: spec.activation, init: spec.init, kernel: spec.arch.kernel, depth: spec.arch.depth, sigmaW2, sigmaB2, inputVariance: inputSecondMoment },
+      });
+    } finally {
+      x.dispose();
+    }
+  }
+  return out;
 }
 
 /**
