@@ -11,10 +11,12 @@ import { buildRunModel, getWeightMap } from '../src/model/index.ts';
 import { planSuiteText } from '../src/suite/index.ts';
 import { chi2Quantile } from '../src/theory/index.ts';
 import type { RunSpec } from '../src/core/types.ts';
+import type { BuiltinRunSpec } from '../src/core/types.ts';
+import { builtinRun } from '../src/arch/index.ts';
 
-function plan(point: Record<string, unknown>, matrix: Record<string, unknown[]> = { depth: [3] }): RunSpec[] {
+function plan(point: Record<string, unknown>, matrix: Record<string, unknown[]> = { depth: [3] }): BuiltinRunSpec[] {
   const suite = { name: 'b', description: 'bias', seed: 7, defaults: point, matrix };
-  return planSuiteText(JSON.stringify(suite), 'b.json').plan.runs;
+  return planSuiteText(JSON.stringify(suite), 'b.json').plan.runs.map(builtinRun);
 }
 
 function planError(point: Record<string, unknown>, matrix: Record<string, unknown[]> = { depth: [3] }): string {

@@ -10,6 +10,7 @@ import { InputError } from '../src/core/errors.ts';
 import { buildRunModel } from '../src/model/index.ts';
 import { normalizeInitSpec } from '../src/init/index.ts';
 import type { RunSpec } from '../src/core/types.ts';
+import type { BuiltinRunSpec } from '../src/core/types.ts';
 
 const input: InputSpec = { height: 8, width: 8, channels: 3 };
 
@@ -189,7 +190,7 @@ describe('model numerics', () => {
 });
 
 describe('models with our initializers', () => {
-  const spec = (init: string, kind: ArchKind = 'plain', depth = 3): RunSpec => ({
+  const spec = (init: string, kind: ArchKind = 'plain', depth = 3): BuiltinRunSpec => ({
     id: 't',
     suite: 'test',
     seed: 42,

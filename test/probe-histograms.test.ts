@@ -16,6 +16,7 @@ import { HIST_BINS, HIST_MAX_LAYERS, HIST_RANGE, histogramLayers, makeProbeBatch
 import { normalizeInitSpec } from '../src/init/index.ts';
 import { chi2Quantile, normCdf } from '../src/theory/index.ts';
 import type { ActivationName, ArchSpec, Histogram, ProbeResult, RunSpec } from '../src/core/types.ts';
+import type { BuiltinRunSpec } from '../src/core/types.ts';
 
 beforeAll(async () => {
   await readyBackend('wasm');
@@ -34,7 +35,7 @@ interface Opts {
   head?: ArchSpec['head'];
 }
 
-function runSpec(o: Opts): RunSpec {
+function runSpec(o: Opts): BuiltinRunSpec {
   return {
     id: `h-${o.init}-${o.act}-${o.depth}-${o.seed}`,
     suite: 'test',
@@ -61,7 +62,7 @@ function runSpec(o: Opts): RunSpec {
 }
 
 /** The probe and, for the orthogonal 1×1 case, q = the kernel columns' common squared norm. */
-async function probeWithKernel(spec: RunSpec): Promise<{ r: ProbeResult; kernel: Float32Array }> {
+async function probeWithKernel(spec: BuiltinRunSpec): Promise<{ r: ProbeResult; kernel: Float32Array }> {
   const built = await buildRunModel(spec);
   const batch = makeProbeBatch(spec);
   try {

@@ -18,6 +18,7 @@ import { buildRunModel, getWeightMap } from '../src/model/index.ts';
 import { aggregateProbes, makeProbeBatch, probeRun, probeTensors } from '../src/probe/index.ts';
 import { normalizeInitSpec } from '../src/init/index.ts';
 import type { ActivationName, ArchKind, ChannelStats, ProbeResult, RunSpec } from '../src/core/types.ts';
+import type { BuiltinRunSpec } from '../src/core/types.ts';
 
 beforeAll(async () => {
   await readyBackend('wasm');
@@ -37,7 +38,7 @@ interface Opts {
   head?: 'none' | 'gap-dense';
 }
 
-function runSpec(o: Opts): RunSpec {
+function runSpec(o: Opts): BuiltinRunSpec {
   return {
     id: `s-${o.kind}-${o.init}-${o.act}-${o.seed}`,
     suite: 'test',
@@ -66,7 +67,7 @@ function runSpec(o: Opts): RunSpec {
 type Mat = number[][];
 
 /** The 1×1 kernels as cin × cout matrices, by layer name. */
-async function probeAndKernels(spec: RunSpec): Promise<{ r: ProbeResult; k: (name: string) => Mat }> {
+async function probeAndKernels(spec: BuiltinRunSpec): Promise<{ r: ProbeResult; k: (name: string) => Mat }> {
   const built = await buildRunModel(spec);
   const batch = makeProbeBatch(spec);
   try {

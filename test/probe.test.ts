@@ -11,6 +11,7 @@ import { aggregateProbes, makeProbeBatch, probeRun, spread } from '../src/probe/
 import { normalizeInitSpec, TRUNCATED_VARIANCE_FACTOR } from '../src/init/index.ts';
 import { predictLayersDetailed, normCdf } from '../src/theory/index.ts';
 import type { ActivationName, ProbeResult, RunSpec } from '../src/core/types.ts';
+import type { BuiltinRunSpec } from '../src/core/types.ts';
 
 beforeAll(async () => {
   await readyBackend('wasm');
@@ -26,7 +27,7 @@ interface Opts {
   seed?: number;
 }
 
-function runSpec(o: Opts): RunSpec {
+function runSpec(o: Opts): BuiltinRunSpec {
   return {
     id: `t-${o.init}-${o.seed ?? 1}`,
     suite: 'test',
@@ -52,7 +53,7 @@ function runSpec(o: Opts): RunSpec {
   };
 }
 
-async function probeOnce(spec: RunSpec): Promise<ProbeResult> {
+async function probeOnce(spec: BuiltinRunSpec): Promise<ProbeResult> {
   const built = await buildRunModel(spec);
   const batch = makeProbeBatch(spec);
   try {
@@ -102,7 +103,7 @@ function paddedReluRatio(n: number, depth: number, c: number): number {
  * sd ≤ σ/(L−1) per seed and its typical value sits σ²/2 below ln E (log-normal drift).
  * Returns [centre, half-width at 3 sd of the S-seed mean, with the drift's own size added].
  */
-function ratioBand(spec: RunSpec, weightVariance: number, theoryRatio: number, seeds: number): { centre: number; half: number } {
+function ratioBand(spec: BuiltinRunSpec, weightVariance: number, theoryRatio: number, seeds: number): { centre: number; half: number } {
   const L = spec.arch.depth;
   const detail = predictLayersDetailed({
     arch: spec.arch,
@@ -169,7 +170,7 @@ describe('probe vs theory, plain depth 20 width 64, 16×16, 3 seeds', () => {
 });
 
 describe('gradient variance vs theory (tanh, where finite-width drift is small)', () => {
-  const cases: [string, RunSpec['arch']['kind'], number, RunSpec['arch']['downsample']][] = [
+  const cases: [string, BuiltinRunSpec['arch']['kind'], number, BuiltinRunSpec['arch']['downsample']][] = [
     ['plain depth 8, max pools after 4 and 8', 'plain', 8, { at: [4, 8], mode: 'maxpool' }],
     ['residual depth 7, avg pools after 3 and 7', 'residual', 7, { at: [3, 7], mode: 'avgpool' }],
   ];

@@ -17,6 +17,7 @@ import { checkFile, initStatsFile, manifestFile, runsFile, samplesFile } from '.
 import { makeResultsDir, writeFileAtomic } from '../src/results/store.ts';
 import { synthAudit, synthCheck, synthSamples, synthSuiteRecords } from '../src/results/synth.ts';
 import { loadSuite } from '../src/suite/index.ts';
+import { builtinRun } from '../src/arch/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = fs.existsSync(CHROMIUM);
@@ -31,7 +32,7 @@ const EVIL = '</script><script>alert(1)</script>';
 function plan(): RunSpec[] {
   const runs = loadSuite('suites/default.json').plan.runs.map((s) => (s.train === null ? s : { ...s, probe: { ...s.probe!, atSteps: [100, 200] } }));
   const base = runs.find((s) => s.init.name === 'he-normal' && s.activation.name === 'relu' && s.arch.depth === 10 && s.train === null)!;
-  const residual = [1, 2].map((k): RunSpec => ({ ...base, id: `residual-${k}`, seed: base.seed + 1000 * k, arch: { ...base.arch, kind: 'residual', depth: 9 } }));
+  const residual = [1, 2].map((k): RunSpec => ({ ...base, id: `residual-${k}`, seed: base.seed + 1000 * k, arch: { ...builtinRun(base).arch, kind: 'residual', depth: 9 } }));
   return [...runs, ...residual];
 }
 

@@ -6,6 +6,7 @@ import { panelOrder } from '../src/report/rows.ts';
 import { tapFraction } from '../src/theory/index.ts';
 import { fmt, fmtRatio, jsonForScript } from '../src/report/util.ts';
 import { synthRecords } from '../src/results/synth.ts';
+import { builtinRun } from '../src/arch/index.ts';
 
 describe('headline', () => {
   const recs = synthRecords().records;
@@ -112,11 +113,11 @@ describe('headline rows keep probe-only and trained settings apart', () => {
       ...probed,
       status: 'ok',
       train: null,
-      spec: { ...trained.spec, id: `probe-only-${repeat}`, repeat, train: null, data: null, arch: { ...trained.spec.arch, width: trained.spec.arch.width * 2 } },
+      spec: { ...trained.spec, id: `probe-only-${repeat}`, repeat, train: null, data: null, arch: { ...builtinRun(trained.spec).arch, width: builtinRun(trained.spec).arch.width * 2 } },
     }) as RunRecord);
     expect(probeOnly.length).toBeGreaterThan(0);
     const rows = headline([...recs, ...probeOnly]).rows;
-    const wide = rows.filter((r) => r.setting.includes(`width ${trained.spec.arch.width * 2}`));
+    const wide = rows.filter((r) => r.setting.includes(`width ${builtinRun(trained.spec).arch.width * 2}`));
     expect(wide.length).toBeGreaterThan(0);
     for (const r of wide) {
       expect(r.finalAccuracy).toBeNull();

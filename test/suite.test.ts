@@ -7,6 +7,7 @@ import { InputError } from '../src/core/errors.ts';
 import { loadSuite, planSuite, planSuiteText, suiteJsonSchemaText, validateSuiteValue, type SuiteSpec } from '../src/suite/index.ts';
 import { ABSURD_DEPTH, ABSURD_INPUT, ABSURD_WIDTH, MAX_PLANNED_RUNS, QUICK, type PlanProgress } from '../src/suite/plan.ts';
 import { firstBadUtf8Byte } from '../src/suite/validate.ts';
+import { builtinRun } from '../src/arch/index.ts';
 
 const SUITES = path.resolve('suites');
 const shipped = fs.readdirSync(SUITES).filter((f) => f.endsWith('.json') && f !== 'schema.json').sort();
@@ -59,7 +60,7 @@ describe('shipped suites corpus', () => {
       }
       const quick = planSuite(suite, { file: f, quick: true });
       expect(quick.runs.length).toBeLessThanOrEqual(plan.runs.length);
-      for (const r of quick.runs) {
+      for (const r of quick.runs.map(builtinRun)) {
         expect(r.arch.depth).toBeLessThanOrEqual(QUICK.depth);
         expect(r.arch.width).toBeLessThanOrEqual(QUICK.width);
         expect(r.repeat).toBeLessThan(QUICK.seeds);
@@ -116,7 +117,7 @@ describe('planning', () => {
 
   it('downsample indices beyond a run\'s depth are dropped, so one schedule serves a depth axis', () => {
     const plan = planSuite({ ...base, defaults: { downsample: { at: [2, 4], mode: 'maxpool' } }, matrix: { depth: [3, 6] } }, { file: 'x.json' });
-    expect(plan.runs.map((r) => r.arch.downsample.at)).toEqual([[2], [2, 4]]);
+    expect(plan.runs.map((r) => builtinRun(r).arch.downsample.at)).toEqual([[2], [2, 4]]);
   });
 
   it('training defaults: data classes flow to the head, sgd has no momentum, step schedule filled in', () => {
@@ -139,7 +140,7 @@ describe('planning', () => {
   it(`width ≥ ${ABSURD_WIDTH} and input sides ≥ ${ABSURD_INPUT} plan with force`, () => {
     const s: SuiteSpec = { ...base, defaults: { depth: 1, input: { height: ABSURD_INPUT, width: 1, channels: 1 } }, matrix: { width: [ABSURD_WIDTH] } };
     expect(() => planSuite(s, { file: 'x.json' })).toThrow(/--force/);
-    const r = planSuite(s, { file: 'x.json', force: true }).runs[0]!;
+    const r = builtinRun(planSuite(s, { file: 'x.json', force: true }).runs[0]!);
     expect([r.arch.width, r.input.height]).toEqual([ABSURD_WIDTH, ABSURD_INPUT]);
   });
 

@@ -4,7 +4,9 @@
  * and the validation of arch/input combinations. Loads no tfjs, so suite planning validates and
  * describes nets without the engine; src/model builds the tfjs layers from the same plan.
  */
-import type { ArchSpec, InputSpec, LayerInit, LayerRole } from '../core/types.ts';
+import type { ArchSpec, BuiltinRunSpec, InputSpec, LayerInit, LayerRole, ModelArchSpec, RunArchSpec, RunSpec } from '../core/types.ts';
+
+export type { BuiltinRunSpec };
 import { deriveSeed } from '../core/rng.ts';
 import { InputError } from '../core/errors.ts';
 
@@ -28,6 +30,21 @@ export interface ModelLayerInfo {
   stride: number;
   /** a pool follows act{i} */
   pooled: boolean;
+}
+
+/** A model file (src/usermodel) rather than a built-in net. */
+export function isModelArch(a: RunArchSpec): a is ModelArchSpec {
+  return a.kind === 'model';
+}
+
+export function isBuiltinRun(spec: RunSpec): spec is BuiltinRunSpec {
+  return spec.arch.kind !== 'model';
+}
+
+/** For code that handles built-in nets only: the run itself; a model run reaching it is a bug, said so. */
+export function builtinRun(spec: RunSpec): BuiltinRunSpec {
+  if (!isBuiltinRun(spec)) throw new Error(`run ${spec.id}: expected a built-in architecture, got the model ${spec.arch.kind === 'model' ? spec.arch.path : ''}`);
+  return spec;
 }
 
 /** Residual nets have a stem plus (depth−1)/2 blocks of two convs. */

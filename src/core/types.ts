@@ -104,6 +104,33 @@ export interface ArchSpec {
   classes: number;
 }
 
+/**
+ * A suite's own model in place of a built-in architecture (suite syntax `"arch": {"kind": "model", "path": …}`):
+ * a tfjs Layers model file (model.json + weights, a Keras-converted one, or a topology alone), read by
+ * src/usermodel. Every conv/dense kernel is re-initialized by the run's init; layers keep their names in the
+ * model. The built-in fields other than depth (width, kernel, padding, bias, downsample, head, classes) do not apply.
+ */
+export interface ModelArchSpec {
+  kind: 'model';
+  /**
+   * The model file as the suite names it, relative to the suite file's directory (posix separators,
+   * normalized) or absolute: the record stays the same wherever the checkout lies. The runner resolves it
+   * against the suite file's directory.
+   */
+  path: string;
+  /** sha256 over model.json's bytes, then each weight file's (src/usermodel UserTopology.contentHash): in the run id */
+  hash: string;
+  /** [height, width, channels], without the batch axis; RunSpec.input equals it */
+  inputShape: number[];
+  /** the output without the batch axis, e.g. [10] */
+  outputShape: number[];
+  /** the model's conv layers (Conv2D, DepthwiseConv2D, SeparableConv2D), counted as ArchSpec.depth counts them */
+  depth: number;
+}
+
+/** A run's architecture: a built-in net, or a model file. */
+export type RunArchSpec = ArchSpec | ModelArchSpec;
+
 export interface InputSpec {
   height: number;
   width: number;
@@ -185,7 +212,7 @@ export interface RunSpec {
   repeat: number;
   init: InitSpec;
   activation: ActivationSpec;
-  arch: ArchSpec;
+  arch: RunArchSpec;
   input: InputSpec;
   probe: ProbeSpec | null;
   data: DataSpec | null;
@@ -193,6 +220,9 @@ export interface RunSpec {
   /** the conv biases' initializer; absent = zeros (never written as { init: 'zeros' }, so run ids stay) */
   bias?: BiasInitSpec;
 }
+
+/** A run over a built-in net (every ArchSpec field applies), as opposed to a model file's run. */
+export type BuiltinRunSpec = RunSpec & { arch: ArchSpec };
 
 /** Moments of a tensor's entries; null where not measurable (e.g. empty). */
 export interface Moments {

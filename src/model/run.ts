@@ -3,7 +3,7 @@
  * data-dependent LSUV applied after the build.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RunSpec } from '../core/types.ts';
+import type { BuiltinRunSpec } from '../arch/index.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { isDataDependent, nominalMoments } from '../init/index.ts';
 import { applyLsuv, createInitializer, type LsuvStep } from '../init/tfjs.ts';
@@ -40,7 +40,7 @@ function kernelSecondMoments(net: NetLayers, layers: ModelLayerInfo[]): number[]
   });
 }
 
-export async function buildRunModel(spec: RunSpec, opts: BuildRunOptions = {}): Promise<RunModel> {
+export async function buildRunModel(spec: BuiltinRunSpec, opts: BuildRunOptions = {}): Promise<RunModel> {
   const built = buildModel({
     arch: spec.arch,
     input: spec.input,

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ChannelStats, LayerProbe, LayerTheory, Moments, ProbeResult, RunSpec, SignalStats } from '../core/types.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { buildRunModel, type ModelLayerInfo, type NetLayers, type RunModel } from '../model/index.ts';
+import { builtinRun, type BuiltinRunSpec } from '../arch/index.ts';
 import { measureLayers } from './measure.ts';
 import { biasVarianceOf, theoryForLayers } from './theory.ts';
 import { probeCorrelation, type CorrelationProbe } from './correlation.ts';
@@ -52,7 +53,7 @@ export function varianceSummary(vars: (number | null)[]): { perLayer: number | n
 }
 
 export interface ProbeWithOptions {
-  spec: RunSpec;
+  spec: BuiltinRunSpec;
   target: ProbeTarget;
   batch: tf.Tensor4D;
   step: number;
@@ -176,7 +177,7 @@ function optionalProbes(o: ProbeWithOptions, inputSecondMoment: number): { corre
  * training step `step`. The theory beside each number is the at-init prediction from the model's
  * weight variances (see RunModel.weightVariances).
  */
-export async function probeRun(spec: RunSpec, built: RunModel, batch: tf.Tensor4D, step: number): Promise<ProbeResult> {
+export async function probeRun(spec: BuiltinRunSpec, built: RunModel, batch: tf.Tensor4D, step: number): Promise<ProbeResult> {
   return probeWith({ spec, target: built, batch, step, weightVariances: built.weightVariances });
 }
 
@@ -186,7 +187,7 @@ export async function probeRun(spec: RunSpec, built: RunModel, batch: tf.Tensor4
  */
 export async function probeSpecs(specs: readonly RunSpec[]): Promise<{ results: ProbeResult[]; aggregate: AggregateProbe }> {
   const results: ProbeResult[] = [];
-  for (const spec of specs) {
+  for (const spec of specs.map(builtinRun)) {
     const batch = makeProbeBatch(spec);
     try {
       const built = await buildRunModel(spec, { lsuvBatch: batch });

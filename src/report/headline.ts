@@ -86,7 +86,7 @@ function claims(rows: readonly ProbeSummaryRow[]): Claim[] {
   // Prefer a setting where He and Xavier both ran (the comparison the claims are about).
   const panelsWithBoth = new Set(relu.filter(isXavierish).map((r) => r.panel).filter((p) => relu.some((r) => r.panel === p && isHe(r))));
   const best = (a: ProbeSummaryRow, b: ProbeSummaryRow) =>
-    Number(panelsWithBoth.has(b.panel)) - Number(panelsWithBoth.has(a.panel)) || b.depth - a.depth || b.width - a.width;
+    Number(panelsWithBoth.has(b.panel)) - Number(panelsWithBoth.has(a.panel)) || b.depth - a.depth || (b.width ?? 0) - (a.width ?? 0);
   // Xavier itself first; LeCun (the same 1/fan_in here) stands in when Xavier did not run.
   const isXavier = (r: ProbeSummaryRow) => Number(family(r) === 'xavier');
   xav.sort((a, b) => best(a, b) || isXavier(b) - isXavier(a));

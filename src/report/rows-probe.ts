@@ -23,7 +23,9 @@ function keyWithout(spec: RunSpec, drop: readonly ('init' | 'activation' | 'dept
 function sweeps(records: readonly RunRecord[], axis: 'depth' | 'width'): ProbedRecord[] {
   const out: ProbedRecord[] = [];
   for (const group of groupBy(probed(records), (r) => keyWithout(r.spec, ['init', 'activation', axis])).values()) {
-    if (new Set(group.map((r) => r.spec.arch[axis])).size >= 2) out.push(...group);
+    // a model file has no width to sweep (its depth is its own): model runs never form a width sweep
+    const value = (a: RunSpec['arch']) => (axis === 'depth' ? a.depth : a.kind === 'model' ? null : a.width);
+    if (new Set(group.map((r) => value(r.spec.arch))).size >= 2) out.push(...group);
   }
   return out;
 }
@@ -137,7 +139,7 @@ export function depthLawRows(records: readonly RunRecord[]): ChartRows<LawRow> &
 export function widthLawRows(records: readonly RunRecord[]): ChartRows<LawRow> {
   const recs = sweeps(records, 'width');
   const lab = labelsFor(recs.map((r) => r.spec), pageOf(records), ['width'], true);
-  return { rows: lawRows(recs, lab, (s) => s.arch.width, (r) => r.probe.summary.perLayerRatio, (r) => r.probe.summary.theoryPerLayerRatio, true), line: lab.line };
+  return { rows: lawRows(recs, lab, (s) => (s.arch.kind === 'model' ? NaN : s.arch.width), (r) => r.probe.summary.perLayerRatio, (r) => r.probe.summary.theoryPerLayerRatio, true), line: lab.line };
 }
 
 // ---------------------------------------------------------------- histograms

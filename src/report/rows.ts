@@ -302,7 +302,7 @@ export function trainabilityRows(records: readonly RunRecord[]): ChartRows<Train
     const first = group[0]!;
     const count = (s: RunRecord['status']) => group.filter((r) => r.status === s).length;
     const tr = trained(group);
-    const chance = median(tr.map((r) => r.train.chance)) ?? 1 / Math.max(2, first.spec.arch.classes);
+    const chance = median(tr.map((r) => r.train.chance)) ?? 1 / Math.max(2, first.spec.arch.kind === 'model' ? (first.spec.arch.outputShape.at(-1) ?? 2) : first.spec.arch.classes);
     // A diverged net predicts nothing useful: score it at chance so the median reflects it.
     const accs = tr.map((r) => (r.status === 'diverged' ? chance : (r.train.finalAccuracy ?? NaN)));
     const acc = median(accs);
@@ -324,7 +324,8 @@ export interface ProbeSummaryRow {
   init: string;
   activation: string;
   depth: number;
-  width: number;
+  /** null for a model file's runs (no one width) */
+  width: number | null;
   seeds: number;
   perLayerRatio: number | null;
   theoryPerLayerRatio: number | null;
@@ -341,6 +342,8 @@ export interface ProbeSummaryRow {
 
 /** Geometric mean over conv layers 2..L of theory's tap fraction (the variance zero padding alone costs). */
 function paddingFactor(spec: RunSpec): number | null {
+  // a model file's padding is per layer, and the theory's tap fractions are for built-in nets
+  if (spec.arch.kind === 'model') return null;
   if (spec.arch.padding !== 'same') return 1;
   const logs = convPaddingFactors(spec.arch, spec.input).slice(1).map(Math.log);
   if (logs.length === 0) return null;
@@ -367,7 +370,7 @@ export function probeSummaryRows(records: readonly RunRecord[]): ProbeSummaryRow
       init: label(first.spec),
       activation: activationLabel(first.spec),
       depth,
-      width: first.spec.arch.width,
+      width: first.spec.arch.kind === 'model' ? null : first.spec.arch.width,
       seeds: deepest.length,
       perLayerRatio: s((r) => r.probe.summary.perLayerRatio),
       theoryPerLayerRatio: s((r) => r.probe.summary.theoryPerLayerRatio),

@@ -56,6 +56,15 @@ const InitSpecSchema = Type.Object({
   maxIter: Type.Optional(Int),
 });
 
+const ModelArchSpecSchema = Type.Object({
+  kind: Type.Literal('model'),
+  path: Type.String(),
+  hash: Type.String(),
+  inputShape: Type.Array(Int),
+  outputShape: Type.Array(Int),
+  depth: Int,
+});
+
 const ArchSpecSchema = Type.Object({
   kind: names(['plain', 'batchnorm', 'residual', 'residual-bn'] as const),
   depth: Int,
@@ -114,7 +123,7 @@ const RunSpecSchema = Type.Object({
   repeat: Int,
   init: InitSpecSchema,
   activation: Type.Object({ name: Activation, alpha: Type.Optional(Num) }),
-  arch: ArchSpecSchema,
+  arch: Type.Union([ArchSpecSchema, ModelArchSpecSchema]),
   input: InputSpecSchema,
   probe: nullable(ProbeSpecSchema),
   data: nullable(DataSpecSchema),

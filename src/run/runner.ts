@@ -7,6 +7,7 @@
  * goes on; on resume, failed runs are retried (the retry's line comes later and wins on reading).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import type { BackendChoice, BackendName, DataSpec, Environment, ErrorInfo, InputSpec, Manifest, RunRecord, RunSpec, Shard, SuiteVersion } from '../core/types.ts';
 import { canonicalJson } from '../core/canonical.ts';
@@ -261,7 +262,7 @@ async function runLocked(loaded: LoadedSuite, opts: RunSuiteOptions, tookOver: s
     const exec: Executor =
       opts.executor ??
       ((spec) =>
-        pool!.run(runTask('run', { spec, suiteHash: loaded.hash, dataDir: opts.dataDir }), opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}));
+        pool!.run(runTask('run', { spec, suiteHash: loaded.hash, dataDir: opts.dataDir, suiteDir: path.dirname(path.resolve(loaded.file)) }), opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}));
     const counts: RunSuiteResult['counts'] = { ok: 0, stalled: 0, diverged: 0, failed: 0 };
     const progress = makeProgress(opts.progress, log);
     progress.start(pending.length, slice.length - pending.length);

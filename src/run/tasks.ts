@@ -9,6 +9,8 @@ export interface RunPayload {
   spec: RunSpec;
   suiteHash: string;
   dataDir: string;
+  /** the suite file's directory (model arch paths are relative to it) */
+  suiteDir?: string;
 }
 
 /** A few images of a data set, for DIR/samples.json. */
@@ -23,7 +25,7 @@ export const handlers = {
   /** one run of a plan → its RunRecord (execute.ts) */
   run: async (task: RunPayload, backend): Promise<RunRecord> => {
     const { executeRun } = await import('./execute.ts');
-    return executeRun(task.spec, backend, { suiteHash: task.suiteHash, dataDir: task.dataDir });
+    return executeRun(task.spec, backend, { suiteHash: task.suiteHash, dataDir: task.dataDir, ...(task.suiteDir !== undefined ? { suiteDir: task.suiteDir } : {}) });
   },
   samples: async (task: SamplesPayload): Promise<DataSamples> => {
     const { sampleImages } = await import('../data/index.ts');

@@ -18,12 +18,15 @@ import type {
   InputSpec,
   LrSchedule,
   ProbeSpec,
+  RunArchSpec,
   RunSpec,
   TrainSpec,
 } from '../core/types.ts';
+import type { UserTopology } from '../usermodel/topology.ts';
+import { planModelArch, shapeText, type ModelArchValue, type PlannedModel } from './model.ts';
 import { InputError, describeValue } from '../core/errors.ts';
 import { deriveSeed } from '../core/rng.ts';
-import { normalizeInitSpec } from '../init/index.ts';
+import { isDataDependent, normalizeInitSpec } from '../init/index.ts';
 import { DEFAULT_ACTIVATION_ALPHA } from '../theory/index.ts';
 import { JACOBIAN_EXACT_MAX_DIM, jacobianMap, validateArch } from '../arch/index.ts';
 import { AXIS_NAMES, type AxisName, type SuitePoint, type SuiteSpec } from './schema.ts';
@@ -265,18 +268,40 @@ function normInit(v: unknown, where: string, problems: Problems): InitSpec | nul
 }
 
 /** One point → normalized coordinates, or null with problems recorded. */
-function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coords | null {
+/** A point's model arch read (models: per-suite cache), or null with the problem recorded. */
+function modelOf(v: unknown, where: string, opts: PlanOptions, models: Map<string, UserTopology>, problems: Problems): PlannedModel | null {
+  try {
+    return planModelArch(v as ModelArchValue, where, opts.file, models);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    problems.line(e.message);
+    return null;
+  }
+}
+
+/**
+ * One point → normalized coordinates, or null with problems recorded. A model arch brings its own input shape
+ * and activations; the built-in arch axes (depth, width, kernel, padding, bias, downsample, head, classes) and
+ * `activation` do not apply to it, so points that differ only there are one run.
+ */
+function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems, models: Map<string, UserTopology>): Coords | null {
   const v = p.values as Required<SuitePoint>;
   const o = (k: AxisName) => p.origins[k] ?? `defaults.${k}`;
   const before = problems.count;
+  const model = isObj(v.arch) ? modelOf(v.arch, o('arch'), opts, models, problems) : null;
+  if (isObj(v.arch) && model === null) return null;
 
-  const activation = normActivation(v.activation, o('activation'), problems);
+  const activation = model?.activation ?? normActivation(v.activation, o('activation'), problems);
   const init = normInit(v.init, o('init'), problems);
   const data = normData(v.data);
   const train = normTrain(v.train);
   const probe = normProbe(v.probe);
   const bias = normBias(v.bias);
-  const input = { ...BUILTIN_DEFAULTS.input, ...(v.input as Raw) } as InputSpec;
+  const given = { ...BUILTIN_DEFAULTS.input, ...(v.input as Raw) } as InputSpec;
+  const input = model?.input ?? given;
+  if (model !== null && p.origins.input !== undefined && shapeText(given) !== shapeText(input)) {
+    problems.add(o('input'), `expected the model's input shape ${shapeText(input)} (${model.topology.file}, its ${model.topology.layers[0]!.name}), got ${shapeText(given)}`);
+  }
   const downsample = { mode: 'stride' as const, ...(v.downsample as Raw) } as ArchSpec['downsample'];
   // one schedule serves a whole depth axis: layers beyond this run's depth do not exist
   downsample.at = [...new Set(downsample.at.filter((i) => i <= v.depth))].sort((a, b) => a - b);
@@ -284,7 +309,7 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
   const head = (p.values.head ?? (train !== null ? 'gap-dense' : 'none')) as ArchSpec['head'];
   const dataClasses = data === null ? null : data.kind === 'synthetic' ? data.classes : 10;
   const classes = (p.values.classes ?? dataClasses ?? 10) as number;
-  const arch: ArchSpec = {
+  const arch: RunArchSpec = model?.arch ?? {
     kind: v.arch as ArchSpec['kind'],
     depth: v.depth as number,
     width: v.width as number,
@@ -296,7 +321,7 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
     classes,
   };
 
-  if (opts.force !== true) {
+  if (opts.force !== true && arch.kind !== 'model') {
     if (arch.depth >= ABSURD_DEPTH) problems.add(o('depth'), `expected integer < ${ABSURD_DEPTH} (pass --force to build deeper nets), got ${arch.depth}`);
     if (arch.width >= ABSURD_WIDTH) problems.add(o('width'), `expected integer < ${ABSURD_WIDTH} (pass --force to build wider nets), got ${arch.width}`);
     for (const side of ['height', 'width', 'channels'] as const) {
@@ -308,12 +333,18 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
   if (dataClasses !== null && p.values.classes !== undefined && classes !== dataClasses) {
     problems.add(o('classes'), `expected ${dataClasses} to match the data's classes, got ${classes}`);
   }
-  if (data?.kind === 'cifar10' && (input.height !== 32 || input.width !== 32 || input.channels !== 3)) {
+  if (data?.kind === 'cifar10' && model !== null && shapeText(input) !== '32×32×3') {
+    problems.add(`${o('arch')}.path`, `expected a model taking the cifar10 data's 32×32×3 images, got ${model.topology.file} taking ${shapeText(input)} (its ${model.topology.layers[0]!.name})`);
+  } else if (data?.kind === 'cifar10' && (input.height !== 32 || input.width !== 32 || input.channels !== 3)) {
     problems.add(o('input'), `expected a 32×32×3 input for cifar10 data, got ${input.height}×${input.width}×${input.channels}`);
   }
   if (train !== null) {
     if (data === null) problems.add(o('train'), `training needs data: set "data" as well`);
-    if (head === 'none') problems.add(o('head'), `expected "gap-dense" for a run that trains, got "none"`);
+    if (head === 'none' && model === null) problems.add(o('head'), `expected "gap-dense" for a run that trains, got "none"`);
+    const out = model?.topology.outputShape;
+    if (out !== undefined && dataClasses !== null && (out.length !== 1 || out[0] !== dataClasses)) {
+      problems.add(`${o('arch')}.path`, `expected a model whose output is [${dataClasses}] (a logit or probability per class of the data) to train, got ${model!.topology.file} with output [${out.join(', ')}]`);
+    }
   }
   if (probe !== null) {
     if (probe.source === 'data' && data === null) problems.add(o('probe'), `probe source "data" needs "data" set`);
@@ -324,7 +355,10 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
     }
     // step 0 is always probed; the list holds the later steps, sorted and unique
     probe.atSteps = [...new Set(late)].sort((a, b) => a - b);
-    if (probe.jacobian !== undefined) {
+    if (probe.jacobian !== undefined && arch.kind === 'model') {
+      problems.add(`${o('probe')}.jacobian`, `expected a built-in plain net for the Jacobian probe, got a model file (in ${p.label})`);
+    }
+    if (probe.jacobian !== undefined && arch.kind !== 'model') {
       const map = jacobianMap(arch, input);
       if ('problem' in map) problems.add(`${o('probe')}.jacobian`, `${map.problem} (in ${p.label})`);
       else if (probe.jacobian.method === 'exact' && map.dim > JACOBIAN_EXACT_MAX_DIM) {
@@ -335,13 +369,18 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems): Coo
       }
     }
   }
+  if (model !== null && init !== null && (isDataDependent(init) || init.name === 'fixup')) {
+    problems.add(o('init'), `expected an initializer that draws each kernel on its own for a model arch, got "${init.name}" (it needs initbench's own nets: ${init.name === 'fixup' ? 'residual blocks' : 'a data-dependent rescale of each layer'})`);
+  }
   if (probe === null && train === null) problems.add(p.label, 'a run must probe or train: "probe" and "train" are both null');
   if (problems.count > before || init === null) return null;
-  return { init, activation, arch, input, probe, data, train, ...(bias.init !== undefined ? { bias: bias.init } : {}) };
+  return { init, activation, arch, input, probe, data, train, ...(bias.init !== undefined && model === null ? { bias: bias.init } : {}) };
 }
 
 /** Rejects arch/input combinations the model cannot build, naming the point. */
 function checkArch(c: Coords, p: RawPoint, problems: Problems): boolean {
+  // a model's shapes were checked when its file was read
+  if (c.arch.kind === 'model') return true;
   try {
     validateArch(c.arch, c.input);
     return true;
@@ -357,12 +396,16 @@ function shrink(c: Coords): Coords {
   const residual = c.arch.kind === 'residual' || c.arch.kind === 'residual-bn';
   let depth = Math.min(c.arch.depth, QUICK.depth);
   if (residual && depth % 2 === 0) depth -= 1;
-  const arch: ArchSpec = {
-    ...c.arch,
-    depth,
-    width: Math.min(c.arch.width, QUICK.width),
-    downsample: { ...c.arch.downsample, at: c.arch.downsample.at.filter((i) => i <= depth) },
-  };
+  // a model file is what it is: --quick shrinks its training and probe only
+  const arch: RunArchSpec =
+    c.arch.kind === 'model'
+      ? c.arch
+      : {
+          ...c.arch,
+          depth,
+          width: Math.min(c.arch.width, QUICK.width),
+          downsample: { ...c.arch.downsample, at: c.arch.downsample.at.filter((i) => i <= depth) },
+        };
   // Every step count scales with the run, so a shrunk run keeps its shape: warm-up that was 50 of 600
   // steps stays 1/12 of the quick run (capping it at the new length instead left the lr in warm-up throughout).
   const scale = c.train === null ? 1 : Math.min(c.train.steps, QUICK.steps) / c.train.steps;
@@ -427,9 +470,10 @@ export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
 
   const coords: Coords[] = [];
   const seen = new Set<string>();
+  const models = new Map<string, UserTopology>();
   for (const [i, p] of points.entries()) {
     progress('points', i, points.length);
-    const c0 = normalizePoint(p, opts, problems);
+    const c0 = normalizePoint(p, opts, problems, models);
     if (c0 === null || !checkArch(c0, p, problems)) continue;
     const c = quick ? shrink(c0) : c0;
     // a point repeated (e.g. by include, or by --quick caps) is one configuration
@@ -459,5 +503,6 @@ export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
 export function runLabel(r: RunSpec): string {
   const act = r.activation.alpha !== undefined ? `${r.activation.name}(${r.activation.alpha})` : r.activation.name;
   const tr = r.train !== null ? ` ${r.data?.kind ?? ''} ${r.train.optimizer} lr${r.train.lr} ${r.train.steps}st` : '';
-  return `${r.init.name} ${act} ${r.arch.kind} d${r.arch.depth} w${r.arch.width}${tr} #${r.repeat}`;
+  const arch = r.arch.kind === 'model' ? `model ${r.arch.path}` : `${r.arch.kind} d${r.arch.depth} w${r.arch.width}`;
+  return `${r.init.name} ${act} ${arch}${tr} #${r.repeat}`;
 }

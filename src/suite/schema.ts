@@ -208,7 +208,22 @@ const Train = Type.Union(
 const axisSchemas = {
   init: InitValue,
   activation: ActivationValue,
-  arch: names(ARCH_KINDS, 'architecture', 'plain | batchnorm | residual | residual-bn'),
+  arch: Type.Union(
+    [
+      names(ARCH_KINDS, 'architecture', 'plain | batchnorm | residual | residual-bn'),
+      Type.Object(
+        {
+          kind: Type.Literal('model'),
+          path: Type.String({ minLength: 1, description: 'a tfjs Layers model.json (or a Keras-converted one), relative to this suite file' }),
+        },
+        { additionalProperties: false },
+      ),
+    ],
+    {
+      expected: '"plain", "batchnorm", "residual", "residual-bn" or {"kind": "model", "path": "…/model.json"}',
+      description: 'a built-in architecture, or your own model file (see "Check your own model" in the README)',
+    },
+  ),
   depth: int(1, 'conv layers (the stem counts; residual blocks hold 2)'),
   width: int(1, 'channels of every conv layer'),
   kernel: int(1, 'square kernel size'),

@@ -4,7 +4,7 @@
  * (BUILTIN_DEFAULTS: depth 10, width 64, no bias, no head, Gaussian probe batch of std 1).
  */
 import type { CommandModule } from 'yargs';
-import type { ArchKind, RunSpec } from '../../core/types.ts';
+import type { ArchKind, BuiltinRunSpec, RunSpec } from '../../core/types.ts';
 import { InputError, inputError, unknownNameMessage } from '../../core/errors.ts';
 import { ACTIVATION_NAMES, normalizeInitSpec } from '../../init/index.ts';
 import type { AggregateProbe, Spread } from '../../probe/index.ts';
@@ -65,7 +65,7 @@ function parseInit(v: string): NonNullable<SuitePoint['init']> {
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What the command shows: the one-point plan's runs (one per seed) and, for the header, their shared settings. */
-export interface ProbeCliOptions extends Pick<RunSpec, 'init' | 'activation' | 'arch' | 'input'> {
+export interface ProbeCliOptions extends Pick<BuiltinRunSpec, 'init' | 'activation' | 'arch' | 'input'> {
   batch: number;
   inputStd: number;
   seeds: number;
@@ -116,7 +116,7 @@ export async function parseProbeArgs(a: Args): Promise<ProbeCliOptions> {
   const { planPoint } = await import('../../suite/index.ts');
   const plan = planPoint(point, { name: 'probe', description: 'initbench probe', seed, seeds, file: 'probe flags' });
   const first = plan.runs[0]!;
-  if (first.probe === null) throw new Error('a probe plan has a probe spec');
+  if (first.probe === null || first.arch.kind === 'model') throw new Error('a probe plan has a probe spec and a built-in net');
   return {
     init: first.init,
     activation: first.activation,
