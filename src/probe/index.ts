@@ -49,6 +49,7 @@ export {
   weightLaw,
   JACOBIAN_BATCH,
   JACOBIAN_OUTPUT,
+  rowsPerPass,
   type JacobianTheoryInputs,
 } from './jacobian.ts';
 export { symmetricEigenvalues } from './eigen.ts';

@@ -30,8 +30,17 @@ import { symmetricEigenvalues } from './eigen.ts';
 
 export type JacobianSummary = NonNullable<ProbeResult['jacobian']>;
 
-/** Rows (vector-Jacobian products) per batched backward pass. */
+/** Rows (vector-Jacobian products) per batched backward pass, at most. */
 export const JACOBIAN_BATCH = 32;
+
+/**
+ * Rows per pass for a map of n entries through `layers` layers: JACOBIAN_BATCH, fewer when a pass would keep
+ * more than 2²² floats per activation set (the nested gradient keeps several per layer): 8 rows for n = 512
+ * through 999 layers.
+ */
+export function rowsPerPass(n: number, layers: number): number {
+  return Math.max(1, Math.min(JACOBIAN_BATCH, Math.floor(2 ** 22 / (n * Math.max(1, layers)))));
+}
 
 export const JACOBIAN_OUTPUT = 'a_1 → a_L: conv1 post-activation to the last conv post-activation (L − 1 layers), at the probe batch\'s first example';
 
@@ -68,14 +77,15 @@ export function exactJacobian(net: NetLayers, a1: tf.Tensor4D): Float64Array {
   const [, h, w, c] = a1.shape;
   const n = h * w * c;
   const J = new Float64Array(n * n);
-  for (let k0 = 0; k0 < n; k0 += JACOBIAN_BATCH) {
-    const b = Math.min(JACOBIAN_BATCH, n - k0);
-    const rows = tf.tidy(() => {
+  const rows = rowsPerPass(n, net.arch.depth - 1);
+  for (let k0 = 0; k0 < n; k0 += rows) {
+    const b = Math.min(rows, n - k0);
+    const block = tf.tidy(() => {
       const e = tf.reshape(tf.oneHot(tf.range(k0, k0 + b, 1, 'int32') as tf.Tensor1D, n), [b, h, w, c]);
       return vjp(net, a1, tf.cast(e, 'float32'));
     });
-    J.set(rows.dataSync(), k0 * n);
-    rows.dispose();
+    J.set(block.dataSync(), k0 * n);
+    block.dispose();
   }
   return J;
 }
@@ -121,14 +131,15 @@ export function projectionMoments(a: number[], b: number[]): { meanS2: number; m
   return { meanS2, meanS2Stderr: sa / Math.sqrt(K), varS2, varS2Stderr: jack };
 }
 
-/** a_k, b_k for K seeded Gaussian projections (deriveSeed(seed, 'jacobian-projection', chunk)). */
+/** a_k, b_k for K seeded Gaussian projections (deriveSeed(seed, 'jacobian-projection', pass), rowsPerPass at a time). */
 export function projectionSamples(net: NetLayers, a1: tf.Tensor4D, projections: number, seed: number): { a: number[]; b: number[] } {
   const [, h, w, c] = a1.shape;
   const n = h * w * c;
   const a: number[] = [];
   const b: number[] = [];
-  for (let k0 = 0, chunk = 0; k0 < projections; k0 += JACOBIAN_BATCH, chunk++) {
-    const m = Math.min(JACOBIAN_BATCH, projections - k0);
+  const rows = rowsPerPass(n, net.arch.depth - 1);
+  for (let k0 = 0, chunk = 0; k0 < projections; k0 += rows, chunk++) {
+    const m = Math.min(rows, projections - k0);
     const out = tf.tidy(() => projectionNorms(net, a1, tf.randomNormal([m, h, w, c], 0, 1, 'float32', deriveSeed(seed, 'jacobian-projection', chunk))));
     const v = out.dataSync();
     out.dispose();
