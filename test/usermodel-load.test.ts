@@ -293,7 +293,7 @@ describe('usermodel: re-initialization', () => {
     expect(redrawn).toEqual(['rc', 'rdw']);
     for (const [name, fanIn] of [['rc', 72], ['rdw', 25]] as const) {
       const w = loaded.getLayer(name).getWeights()[0]!;
-      const v = w.dataSync();
+      const v = Array.from(w.dataSync() as Float32Array);
       const n = v.length;
       const m2 = v.reduce((a, b) => a + b * b, 0) / n;
       const target = 2 / fanIn;

@@ -16,6 +16,7 @@ import { readyBackend } from '../src/backend/index.ts';
 import { buildRunModel, getWeightMap, setWeightMap } from '../src/model/index.ts';
 import { cotangentSeed, makeProbeBatch, probeRun } from '../src/probe/index.ts';
 import { planPoint } from '../src/suite/index.ts';
+import { builtinRun } from '../src/arch/index.ts';
 import type { Moments } from '../src/core/types.ts';
 import { readUserTopology } from '../src/usermodel/topology.ts';
 import { loadUserModel } from '../src/usermodel/load.ts';
@@ -80,7 +81,7 @@ describe('usermodel probe: the same weights give the suite probe’s numbers', (
         { init: 'he-normal', activation: act, depth: 6, width: 8, head: 'gap-dense', classes: 5, input: { height: 8, width: 8, channels: 3 }, probe: { batch: 8 } } as never,
         { name: 't', description: 't', seed: 3, seeds: 1, file: 'test' },
       );
-      const spec = plan.runs[0]!;
+      const spec = builtinRun(plan.runs[0]!);
       const batch = makeProbeBatch(spec);
       const built = await buildRunModel(spec, { lsuvBatch: batch });
       const ref = await probeRun(spec, built, batch, 0);

@@ -297,11 +297,14 @@ export function diagnose(
     const what = r.direction === 'forward' ? 'the signal (Var of pre-activations)' : 'the gradient (Var of ∂/∂pre, toward the input)';
     const inRange = advice.slice(idx.get(r.first)!, idx.get(r.last)! + 1);
     const decl = [...new Set(inRange.map((a) => a.declared))].join(', ');
-    const recs = [...new Set(inRange.map((a) => a.recommended))].join(', ');
+    const changed = new Set(after?.applied ?? []);
+    const recs = [...new Set(inRange.filter((a) => changed.has(a.name)).map((a) => a.recommended))].join(', ');
     let line = `${span}: ${what} ${r.change} × ${f3(r.perLayer)} per layer (${f3(r.from)} → ${f3(r.to)}); declared ${decl}`;
-    const th = inRange.map((a) => a.factorNow).filter((x): x is number => x !== null);
+    // the step into layer l+1 is layer l+1's σ_w²·E[φ(z)²]: the range's first layer sets no step inside it
+    const th = inRange.slice(1).map((a) => a.factorNow).filter((x): x is number => x !== null);
     if (th.length > 0 && r.direction === 'forward') line += `, theory × ${f3(Math.exp(mean(th.map(Math.log))))} per layer`;
-    if (af !== null) {
+    if (af !== null && recs === '') line += '; the recommendation changes none of these kernels (batch norm follows them or their gain fits)';
+    if (af !== null && recs !== '') {
       const same = af.layers.slice(idx.get(r.first)!, idx.get(r.last)! + 1);
       const v = same.map((l) => (r.direction === 'forward' ? l.preVariance : l.gradPreVariance));
       const from = r.direction === 'forward' ? v[0] : v[v.length - 1];
