@@ -18,7 +18,11 @@ import {
   gaussianPairExpectation,
   jacobianSpectrumMoments,
   meanField,
+  phaseBoundary,
+  phaseDiagram,
   reluCorrelationClosedForm,
+  SCHOENHOLZ_TRAINABLE_MULTIPLE,
+  trainableDepth,
   variancePreservingGain,
 } from '../src/theory/index.ts';
 
@@ -52,15 +56,15 @@ describe('correlation map: relu against the arc-cosine kernel (Cho & Saul 2009)'
     [2, 2, 0.999, 3, 0],
     [1, 1, 1, 2, 0.1],
   ];
-  it.each(cases)('q₁=%s q₂=%s c=%s σ_w²=%s σ_b²=%s: closed form = kink-split quadrature of E[relu relu] (atol 1e-13)', (q1, q2, c, sw, sb) => {
+  it.each(cases)('q₁=%s q₂=%s c=%s σ_w²=%s σ_b²=%s: closed form = kink-split quadrature of E[relu relu] (atol 1e-13, rtol 1e-11: the 2-D rule’s stated accuracy)', (q1, q2, c, sw, sb) => {
     const phi = activationFn(relu);
     const quad = (sw * gaussianPairExpectation(relu, phi, phi, q1, q2, c) + sb) / Math.sqrt((sw * q1 * 0.5 + sb) * (sw * q2 * 0.5 + sb));
-    close(reluCorrelationClosedForm(q1, q2, c, sw, sb), quad, 1e-13, 0);
-    close(correlationMap(relu, q1, q2, c, sw, sb), quad, 1e-13, 0);
+    close(reluCorrelationClosedForm(q1, q2, c, sw, sb), quad, 1e-13, 1e-11);
+    close(correlationMap(relu, q1, q2, c, sw, sb), quad, 1e-13, 1e-11);
   });
-  it.each(cases)('q₁=%s q₂=%s c=%s σ_w²=%s: χ_c = σ_w²(π − θ)/(2π) = quadrature of E[relu′ relu′] (atol 1e-13)', (q1, q2, c, sw) => {
+  it.each(cases)('q₁=%s q₂=%s c=%s σ_w²=%s: χ_c = σ_w²(π − θ)/(2π) = quadrature of E[relu′ relu′] (atol 1e-13, rtol 1e-11)', (q1, q2, c, sw) => {
     const d = activationDeriv(relu);
-    close(correlationSlope(relu, q1, q2, c, sw), sw * gaussianPairExpectation(relu, d, d, q1, q2, c), 1e-13, 0);
+    close(correlationSlope(relu, q1, q2, c, sw), sw * gaussianPairExpectation(relu, d, d, q1, q2, c), 1e-13, 1e-11);
   });
   it('relu σ_b=0: c′ = (sin θ + (π − θ) cos θ)/π for every σ_w² and q (the map is scale-free)', () => {
     for (const [q, sw] of [[1, 2], [0.01, 1], [50, 4]] as const) close(correlationMap(relu, q, q, 0, sw, 0), 1 / Math.PI, 1e-15, 0);
@@ -291,5 +295,35 @@ describe('Jacobian spectrum moments (Pennington, Schoenholz & Ganguli 2017, 2018
       close(m.meanS2, (1.5 * mu1) ** 20, 0, 1e-12);
       close(m.varS2 / m.meanS2 ** 2, 20 * (mu2 / mu1 ** 2 - 1 - s1), 0, 1e-12);
     }
+  });
+});
+
+describe('phase boundary, phase diagram, trainable depth', () => {
+  it('tanh σ_b²=0.05: σ_w² with χ₁ = 1 is 1.76095463960673913 (mpmath findroot at 30 digits; rtol 1e-11)', () => {
+    close(phaseBoundary(tanh, 0.05)!, 1.76095463960673913, 0, 1e-11);
+  });
+  it('tanh σ_b=0: 1 (χ₁ = σ_w² at q* = 0; χ₁ − 1 is second order in σ_w² − 1 just above, so atol 1e-6)', () => {
+    close(phaseBoundary(tanh, 0)!, 1, 1e-6, 0);
+  });
+  it('relu σ_b = 0 and 0.05: 2 (χ₁ = σ_w²/2; above 2 with σ_b > 0, q grows without bound)', () => {
+    close(phaseBoundary(relu, 0)!, 2, 0, 1e-12);
+    close(phaseBoundary(relu, 0.05)!, 2, 0, 1e-12);
+  });
+  it('gelu and swish σ_b=0: their variance-preserving σ_w² (q* = 1 there and χ₁ crosses 1 with it) to 1e-9', () => {
+    for (const name of ['gelu', 'swish'] as const) close(phaseBoundary({ name }, 0)!, variancePreservingGain({ name }) ** 2, 0, 1e-9);
+  });
+  it('phaseDiagram tanh: each point equals correlationFixedPoint to 1e-6 (8-point panels) and χ₁ = meanField', () => {
+    const d = phaseDiagram(tanh, [1.2, 2.5], [0.05]);
+    expect(d.boundary[0]!).toBeCloseTo(1.760954639606739, 10);
+    for (const p of d.points[0]!) {
+      const fp = correlationFixedPoint(tanh, p.sigmaW2, 0.05);
+      close(p.cStar, fp.cStar, 1e-6, 0);
+      close(p.xiC, fp.xiC, 0, 1e-6);
+      close(p.chi1!, meanField(tanh, p.sigmaW2, 0.05).chi1!, 0, 1e-12);
+    }
+  });
+  it('trainableDepth: multiple·ξ_c, Infinity at criticality; Schoenholz et al.’s multiple is 6', () => {
+    expect(trainableDepth(10, SCHOENHOLZ_TRAINABLE_MULTIPLE)).toBe(60);
+    expect(trainableDepth(correlationFixedPoint(relu, 2, 0).xiC, 6)).toBe(Infinity);
   });
 });

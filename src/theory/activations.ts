@@ -91,13 +91,13 @@ function kinkOf(act: Act): number | undefined {
 }
 
 /**
- * E[g(φ(z))] style helper: E[f(x)], x ~ N(mean, q), by Gauss–Legendre panels split at φ's kink, or at the
- * mean for smooth φ. Not Gauss–Hermite: tanh, sigmoid, gelu and swish have complex poles at distance ~1/√q
+ * E[g(φ(z))] style helper: E[f(x)], x ~ N(mean, q), by Gauss–Legendre panels (`order` points each) split at
+ * φ's kink, or at 0 for smooth φ (where tanh, sigmoid, gelu, swish bend; the panels are graded there). Not Gauss–Hermite: tanh, sigmoid, gelu and swish have complex poles at distance ~1/√q
  * from the real axis in standard units, and an 80-point Hermite rule for E[tanh²] is off by 2e-10 at q = 1,
  * 4e-7 at q = 2.2 and 9e-3 at q = 20; the panels (width 0.75 standard units) stay at ~1e-15 to q = 20.
  */
-export function expectUnder(act: Act, f: (x: number) => number, q: number, mean = 0): number {
-  return gaussianExpectation(f, mean, q, { kink: kinkOf(act) ?? mean });
+export function expectUnder(act: Act, f: (x: number) => number, q: number, mean = 0, order = 20): number {
+  return gaussianExpectation(f, mean, q, { kink: kinkOf(act) ?? 0, order });
 }
 
 /**

@@ -21,7 +21,7 @@ export {
   expectUnder,
 } from './activations.ts';
 export { gaussHermite, gaussianExpectation, GH_POINTS } from './quadrature.ts';
-export { meanField, lengthMap, reluVarianceClosedForm, CRITICAL_LN, type MeanField } from './meanfield.ts';
+export { meanField, lengthMap, lengthFixedPoint, reluVarianceClosedForm, CRITICAL_LN, type MeanField } from './meanfield.ts';
 export {
   correlationMap,
   correlationFixedPoint,
@@ -32,6 +32,14 @@ export {
   isHomogeneous,
   type CorrelationFixedPoint,
 } from './correlation.ts';
+export {
+  phaseBoundary,
+  phaseDiagram,
+  trainableDepth,
+  SCHOENHOLZ_TRAINABLE_MULTIPLE,
+  type PhaseDiagram,
+  type PhasePoint,
+} from './phase.ts';
 export { jacobianSpectrumMoments, type JacobianSpectrumOptions, type JacobianSpectrumMoments } from './jacobian.ts';
 export {
   predictLayers,

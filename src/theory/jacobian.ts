@@ -20,7 +20,7 @@
  * Biases enter only through q* (σ_b² shifts the length map's fixed point).
  */
 import { type Act, DEFAULT_ACTIVATION_ALPHA, activationDeriv, derivSecondMoment, expectUnder } from './activations.ts';
-import { lengthMap, meanField } from './meanfield.ts';
+import { lengthFixedPoint, lengthMap } from './meanfield.ts';
 
 export interface JacobianSpectrumOptions {
   act: Act;
@@ -58,7 +58,7 @@ export function jacobianSpectrumMoments(o: JacobianSpectrumOptions): JacobianSpe
   if (!Number.isInteger(o.depth) || o.depth < 0) throw new RangeError(`jacobianSpectrumMoments: depth must be a non-negative integer, got ${o.depth}`);
   const s1 = o.weights === 'gaussian' ? -1 : 0;
   const qIndependent = o.act.name === 'linear' || o.act.name === 'relu' || o.act.name === 'leaky_relu';
-  let q = o.q0 ?? meanField(o.act, o.sigmaW2, o.sigmaB2).qStar;
+  let q = o.q0 ?? lengthFixedPoint(o.act, o.sigmaW2, o.sigmaB2).q;
   if (q === null) {
     if (!qIndependent) throw new RangeError(`jacobianSpectrumMoments: ${o.act.name} at σ_w² = ${o.sigmaW2}, σ_b² = ${o.sigmaB2} has no fixed point q*; pass q0`);
     q = 1;

@@ -46,22 +46,36 @@ export interface MeanField {
   perturbed: [number | null, number | null] | null;
 }
 
-/** Iterates the length map from q0 until it settles: the limit, or null when q grows without bound. */
-function iterate(act: Act, q0: number, sigmaW2: number, sigmaB2: number): { q: number | null; converged: boolean } {
+/**
+ * The fixed point the length map reaches from q0: the limit (0 below 1e-10), or null when q grows without
+ * bound. 200 plain steps, then — near criticality the map creeps (slope → 1) — Newton on L(q) − q from there,
+ * kept on the side the map moves to (a step that would turn back or cross 0 falls back to the map's own
+ * step, or halves q towards 0), 5000 steps in all. converged false: still moving at the end (the value where it stopped).
+ */
+export function lengthFixedPoint(act: Act, sigmaW2: number, sigmaB2: number, q0 = 1): { q: number | null; converged: boolean } {
+  const L = (x: number): number => lengthMap(act, x, sigmaW2, sigmaB2);
+  const done = (x: number): { q: number; converged: boolean } => ({ q: x < 1e-10 ? 0 : x, converged: true });
   let q = q0;
-  let step = Infinity;
-  let growing = false;
+  let dir = 0;
   for (let i = 0; i < 5000; i++) {
-    const next = lengthMap(act, q, sigmaW2, sigmaB2);
+    const next = L(q);
     if (!Number.isFinite(next) || next > 1e12) return { q: null, converged: false };
-    if (Math.abs(next - q) <= 1e-13 * Math.max(1, q)) return { q: next < 1e-10 ? 0 : next, converged: true };
-    // still rising by steps that do not shrink (relu at σ_w² = 2 with σ_b > 0 adds σ_b² a layer): no fixed point
-    growing = next > q && next - q >= 0.999 * step;
-    step = next - q;
-    q = next;
+    if (Math.abs(next - q) <= 1e-13 * q) return done(next);
+    if (q < 1e-10 && next < q) return done(0);
+    dir = Math.sign(next - q);
+    if (i < 200) {
+      q = next;
+      continue;
+    }
+    const h = 1e-6 * q;
+    const slope = (L(q + h) - L(q - h)) / (2 * h);
+    const newton = q - (next - q) / (slope - 1);
+    if (!Number.isFinite(newton) || (newton - q) * dir <= 0) q = next;
+    else if (newton <= 0) q = q / 2;
+    else q = newton;
   }
-  if (q < 1e-10) return { q: 0, converged: true };
-  return q > 1e6 || growing ? { q: null, converged: false } : { q, converged: false };
+  // still rising after 5000 steps (relu at σ_w² = 2 with σ_b > 0 adds σ_b² a layer, Newton has no root): unbounded
+  return dir > 0 || q > 1e6 ? { q: null, converged: false } : { q, converged: false };
 }
 
 /** χ₁ this close to 1 is critical: depth scale Infinity, not 1/(rounding error). */
@@ -73,7 +87,7 @@ export const CRITICAL_LN = 1e-12;
  * with χ₁ taken in the limit q → 0⁺ (relu: σ_w²/2).
  */
 export function meanField(act: Act, sigmaW2: number, sigmaB2: number): MeanField {
-  const it = iterate(act, 1, sigmaW2, sigmaB2);
+  const it = lengthFixedPoint(act, sigmaW2, sigmaB2);
   const q = it.q;
   if (q === null) return { qStar: null, chi1: null, depthScale: null, converged: false, slope: null, stable: null, perturbed: null };
   const chi1 = sigmaW2 * derivSecondMoment(act, Math.max(q, 1e-300));
@@ -82,7 +96,7 @@ export function meanField(act: Act, sigmaW2: number, sigmaB2: number): MeanField
   const d = dphi(act);
   const slope = q > 0 ? (sigmaW2 * expectUnder(act, (u) => f(u) * d(u) * u, q)) / q : sigmaW2 * d(0) ** 2;
   const marginal = Math.abs(Math.abs(slope) - 1) <= 1e-12;
-  const perturbed: [number | null, number | null] = [iterate(act, q * (1 - 1e-3), sigmaW2, sigmaB2).q, iterate(act, q * (1 + 1e-3), sigmaW2, sigmaB2).q];
+  const perturbed: [number | null, number | null] = [lengthFixedPoint(act, sigmaW2, sigmaB2, q * (1 - 1e-3)).q, lengthFixedPoint(act, sigmaW2, sigmaB2, q * (1 + 1e-3)).q];
   return {
     qStar: q,
     chi1,

@@ -62,13 +62,14 @@ export const GH_POINTS = 80;
  * E[f(μ + σ z)], z ~ N(0,1). Smooth f: an n-point Gauss–Hermite rule. When `kink` is given (a
  * point where f is not smooth, e.g. 0 for relu), Gauss–Hermite would converge only algebraically, so
  * the line is split there and each side, where f is smooth, is integrated against the Gaussian
- * density with composite Gauss–Legendre panels out to |z| = 9 (beyond it φ(z) < 1e-18).
+ * density with composite Gauss–Legendre panels out to |z| = 9 (beyond it φ(z) < 1e-18), `order` points
+ * per panel (default 20).
  */
 export function gaussianExpectation(
   f: (x: number) => number,
   mean = 0,
   variance = 1,
-  opts: { kink?: number; points?: number } = {},
+  opts: { kink?: number; points?: number; order?: number } = {},
 ): number {
   const sd = Math.sqrt(Math.max(0, variance));
   if (sd === 0) return f(mean);
@@ -79,15 +80,19 @@ export function gaussianExpectation(
     for (let i = 0; i < n; i++) s += weights[i]! * f(mean + sd * Math.SQRT2 * nodes[i]!);
     return s / Math.sqrt(Math.PI);
   }
-  // c is the kink in standard units.
-  const c = (opts.kink - mean) / sd;
+  // c is the kink in standard units, clipped to the ±9 the panels cover: a kink far outside (tiny variance)
+  // must not stretch the panels over it
+  const c = Math.min(9, Math.max(-9, (opts.kink - mean) / sd));
   const g = (z: number): number => f(mean + sd * z);
-  return halfLine(g, c, +1) + halfLine(g, c, -1);
+  const order = opts.order ?? 20;
+  return halfLine(g, c, +1, order) + halfLine(g, c, -1, order);
 }
 
-// Gauss–Legendre 20-point rule on [−1,1], computed once by Newton on the Legendre recurrence.
-const GL = (() => {
-  const n = 20;
+/** n-point Gauss–Legendre rule on [−1, 1], by Newton on the Legendre recurrence, cached. */
+const glCache = new Map<number, { x: Float64Array; w: Float64Array }>();
+function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
+  const hit = glCache.get(n);
+  if (hit !== undefined) return hit;
   const x = new Float64Array(n);
   const w = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -109,8 +114,10 @@ const GL = (() => {
     x[i] = z;
     w[i] = 2 / ((1 - z * z) * pp * pp);
   }
-  return { x, w };
-})();
+  const rule = { x, w };
+  glCache.set(n, rule);
+  return rule;
+}
 
 /** Panel edges' distances from the split: graded (×4) up to 0.256, then 12 equal panels to |z| = 9. */
 const GRADED = [0, 1e-3, 4e-3, 1.6e-2, 6.4e-2, 0.256];
@@ -120,7 +127,8 @@ const GRADED = [0, 1e-3, 4e-3, 1.6e-2, 6.4e-2, 0.256];
  * to the split are graded: a 2-D expectation done as an integral of a conditional one (correlation.ts) has a
  * transition of width ~√(1 − c²) there as c → 1, which equal panels of width 0.75 resolve only to ~1e-10.
  */
-function halfLine(g: (z: number) => number, c: number, dir: 1 | -1): number {
+function halfLine(g: (z: number) => number, c: number, dir: 1 | -1, order: number): number {
+  const GL = gaussLegendre(order);
   const end = dir > 0 ? 9 : -9;
   const len = (end - c) * dir;
   if (len <= 0) return 0;
