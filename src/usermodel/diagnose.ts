@@ -161,6 +161,13 @@ function actOf(l: UserLayerInfo): { name: ActivationName; alpha?: number } {
   return l.activationAlpha !== null ? { name, alpha: l.activationAlpha } : { name };
 }
 
+/** How a sentence names the activation a kernel feeds. */
+function actPhrase(act: string | null): string {
+  if (act === null) return 'a linear output';
+  if (act === 'softmax') return 'a softmax output (gain 1, as linear)';
+  return THEORY_ACTS.has(act) ? act : `${act} (no gain in src/theory: as linear)`;
+}
+
 /** The recommendation for one layer: fan-in normal at the gain of the following activation. */
 export function recommend(l: UserLayerInfo): { spec: InitSpec; label: string; target: number } {
   const act = actOf(l);
@@ -334,7 +341,7 @@ export function diagnose(
       const names = g.length > 3 ? `${g[0]!.name}, …, ${g[g.length - 1]!.name} (${g.length} layers)` : g.map((a) => a.name).join(', ');
       const s = g.map((a) => a.sigmaW2);
       sentences.push(
-        `${names}: σ_w² = fan-in·E[W²] = ${f3(Math.min(...s))}${s.length > 1 && Math.max(...s) / Math.min(...s) > 1.01 ? `–${f3(Math.max(...s))}` : ''} where ${a0.activation ?? 'a linear output'} needs ${f3(a0.target)} (gain ${f3(Math.sqrt(a0.target))}; mean-field χ₁ = ${f3(a0.chi1)} there) → ${a0.recommended}`,
+        `${names}: σ_w² = fan-in·E[W²] = ${f3(Math.min(...s))}${s.length > 1 && Math.max(...s) / Math.min(...s) > 1.01 ? `–${f3(Math.max(...s))}` : ''} where ${actPhrase(a0.activation)} needs ${f3(a0.target)} (gain ${f3(Math.sqrt(a0.target))}; mean-field χ₁ = ${f3(a0.chi1)} there) → ${a0.recommended}`,
       );
     }
   }

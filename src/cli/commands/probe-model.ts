@@ -104,11 +104,10 @@ export function parseModelProbeArgs(a: ModelProbeArgs): ModelProbeOptions {
 
 const R = 'right' as const;
 
-export function formatModelProbe(o: ModelProbeOptions, agg: AggregateProbe, extra: { classNames: string[]; activations: (string | null)[]; sigmaW2: number[] }, diagnosis: Diagnosis | null, backend: string, width?: number): string {
+export function formatModelProbe(o: ModelProbeOptions, agg: AggregateProbe, extra: { classNames: string[]; activations: (string | null)[]; declared: string[]; sigmaW2: number[] }, diagnosis: Diagnosis | null, backend: string, width?: number): string {
   const w = width !== undefined ? { width } : {};
   const t = o.topology;
   const src = o.data.kind === 'gaussian' ? `N(0, ${o.data.std}²)` : `${o.data.kind} images`;
-  const adviceOf = new Map((diagnosis?.advice ?? []).map((a) => [a.name, a]));
   const layers = formatTable(
     [
       { header: 'layer' },
@@ -127,7 +126,7 @@ export function formatModelProbe(o: ModelProbeOptions, agg: AggregateProbe, extr
       l.name,
       extra.classNames[j]!,
       extra.activations[j] ?? '-',
-      adviceOf.get(l.name)?.declared ?? '-',
+      extra.declared[j]!,
       fmtNum(extra.sigmaW2[j]),
       fmtNum(l.stats['pre.variance'].mean),
       fmtNum(l.theory.preVariance),
@@ -188,7 +187,7 @@ export async function runModelProbe(a: ModelProbeArgs): Promise<void> {
   // tfjs loads only once the flags and the file are good
   const { readyBackend } = await import('../../backend/index.ts');
   const { probeUserModel } = await import('../../usermodel/probe.ts');
-  const { runDiagnosis } = await import('../../usermodel/diagnose.ts');
+  const { describeInit, runDiagnosis } = await import('../../usermodel/diagnose.ts');
   const backend = await readyBackend(o.backend);
   let batchOf: ((seed: number) => import('@tensorflow/tfjs').Tensor) | null = null;
   if (o.data.kind !== 'gaussian') {
@@ -239,6 +238,7 @@ export async function runModelProbe(a: ModelProbeArgs): Promise<void> {
       {
         classNames: first.layers.map((l) => l.className),
         activations: first.layers.map((l) => l.activation),
+        declared: o.topology.layers.filter((l) => l.kind !== 'other').map((l) => describeInit(l.kernelInitializer)),
         sigmaW2: first.layers.map((_, j) => run.before.results.reduce((s, r) => s + r.layers[j]!.sigmaW2, 0) / run.before.results.length),
       },
       run.diagnosis,
