@@ -11,7 +11,8 @@ import { readyBackend } from '../src/backend/index.ts';
 import { buildRunModel } from '../src/model/index.ts';
 import { correlationTheory, fitDepthScale, makePairBatch, makeProbeBatch, probeCorrelation, probeRun } from '../src/probe/index.ts';
 import { planSuiteText } from '../src/suite/index.ts';
-import type { ActivationName, RunSpec } from '../src/core/types.ts';
+import type { ActivationName, BuiltinRunSpec } from '../src/core/types.ts';
+import { builtinRun } from '../src/arch/index.ts';
 
 beforeAll(async () => {
   await readyBackend('wasm');
@@ -20,7 +21,7 @@ beforeAll(async () => {
 const WIDTH = 256;
 
 /** A plain net of 1×1 convs, WIDTH channels in and out (the input too), 4×4 positions: a dense net per position. */
-function wide(act: ActivationName, sigmaW2: number, sigmaB2: number, depth: number, seeds: number, inputStd = 1): RunSpec[] {
+function wide(act: ActivationName, sigmaW2: number, sigmaB2: number, depth: number, seeds: number, inputStd = 1): BuiltinRunSpec[] {
   const point = {
     init: { name: 'normal', std: Math.sqrt(sigmaW2 / WIDTH) },
     activation: act,
@@ -30,10 +31,10 @@ function wide(act: ActivationName, sigmaW2: number, sigmaB2: number, depth: numb
     input: { height: 4, width: 4, channels: WIDTH },
     probe: { batch: 2, inputStd },
   };
-  return planSuiteText(JSON.stringify({ name: 'c', description: 'c', seed: 3, seeds, defaults: point, matrix: { depth: [depth] } }), 'c.json').plan.runs;
+  return planSuiteText(JSON.stringify({ name: 'c', description: 'c', seed: 3, seeds, defaults: point, matrix: { depth: [depth] } }), 'c.json').plan.runs.map(builtinRun);
 }
 
-async function correlationOf(spec: RunSpec, pairs: number, c0: number) {
+async function correlationOf(spec: BuiltinRunSpec, pairs: number, c0: number) {
   const m = await buildRunModel(spec);
   try {
     return probeCorrelation({
@@ -124,12 +125,19 @@ describe('the theory beside it', () => {
 });
 
 describe('fitDepthScale', () => {
-  it('exact |c_l − c*| = 0.4·e^(−l/3) on 10 layers: ξ = 3 to 1e-9 with a zero standard error', () => {
+  it('exact |c_l − c*| = 0.4·e^(−l/3) on 10 layers: ξ = 3 to 1e-9 with a zero standard error (every rate −1/3)', () => {
     const m = Array.from({ length: 10 }, (_, j) => ({ mean: 1 - 0.4 * Math.exp(-(j + 1) / 3), stderr: 1e-6 }));
     const f = fitDepthScale(m, 1, 256);
     expect(Math.abs(f.xi! - 3)).toBeLessThanOrEqual(1e-9);
     expect(f.stderr!).toBeLessThanOrEqual(1e-9);
     expect(f.layers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('rates −0.5, −0.3 (ln d: 0, −0.5, −0.8): ξ = 1/0.4 = 2.5, SE = ξ²·sd/√2 = 6.25·0.1414/1.414 = 0.625', () => {
+    const m = [0, -0.5, -0.8].map((y) => ({ mean: 1 - Math.exp(y) * 0.5, stderr: 1e-6 }));
+    const f = fitDepthScale(m, 1, 256);
+    expect(Math.abs(f.xi! - 2.5)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(f.stderr! - 0.625)).toBeLessThanOrEqual(1e-12);
   });
 
   it('stops at the first layer within 3·SE of c*; too few layers or no decay: no ξ', () => {
@@ -168,7 +176,7 @@ describe('pairs and wiring', () => {
       init: 'he-normal', activation: 'relu', width: 8, input: { height: 4, width: 4, channels: 3 }, head: 'gap-dense', probe,
     });
     const plan = (probe: Record<string, unknown>) =>
-      planSuiteText(JSON.stringify({ name: 'w', description: 'w', seed: 5, defaults: point(probe), matrix: { depth: [3] } }), 'w.json').plan.runs[0]!;
+      builtinRun(planSuiteText(JSON.stringify({ name: 'w', description: 'w', seed: 5, defaults: point(probe), matrix: { depth: [3] } }), 'w.json').plan.runs[0]!);
     for (const [probe, asked] of [[{ batch: 4, correlation: { pairs: 4 } }, true], [{ batch: 4 }, false]] as const) {
       const spec = plan(probe);
       const before = tf.memory().numTensors;

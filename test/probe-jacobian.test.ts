@@ -10,14 +10,15 @@ import { deriveSeed } from '../src/core/rng.ts';
 import { buildRunModel, type RunModel } from '../src/model/index.ts';
 import { exactJacobian, exactSpectrum, firstActivation, makeProbeBatch, probeRun, projectionMoments, projectionSamples } from '../src/probe/index.ts';
 import { planSuiteText } from '../src/suite/index.ts';
-import type { RunSpec } from '../src/core/types.ts';
+import type { BuiltinRunSpec } from '../src/core/types.ts';
+import { builtinRun } from '../src/arch/index.ts';
 
-function spec(point: Record<string, unknown>): RunSpec {
+function spec(point: Record<string, unknown>): BuiltinRunSpec {
   const suite = { name: 'j', description: 'jacobian', seed: 11, defaults: { probe: { batch: 2 }, ...point }, matrix: { depth: [point.depth ?? 4] } };
-  return planSuiteText(JSON.stringify(suite), 'j.json').plan.runs[0]!;
+  return builtinRun(planSuiteText(JSON.stringify(suite), 'j.json').plan.runs[0]!);
 }
 
-async function withModel<T>(s: RunSpec, f: (m: RunModel, x: tf.Tensor4D) => T | Promise<T>): Promise<T> {
+async function withModel<T>(s: BuiltinRunSpec, f: (m: RunModel, x: tf.Tensor4D) => T | Promise<T>): Promise<T> {
   const batch = makeProbeBatch(s);
   const m = await buildRunModel(s);
   try {

@@ -22,10 +22,12 @@
  * patch's own correlation scatters around c₀); from there src/theory's correlationTrajectory iterates the
  * length and correlation maps at the later layers' σ_w². Plain nets only (batch norm and skips change the maps).
  *
- * ξ_c measured: ordinary least squares of ln|ĉ_l − c*| on l over the layers from the first on while
- * |ĉ_l − c*| stays above noise (> 3·SE_l + the bias bound |c*|(1 − c*²)/(2C)); the slope's standard error
- * from the residuals (n − 2 degrees of freedom) gives ξ's by the delta method: SE(ξ) = SE(slope)/slope².
- * At least 3 layers, and a decaying slope, or there is no measured ξ.
+ * ξ_c measured: near c* the map is d_l = χ_c·d_{l−1} (d = |c − c*|), and each layer's fresh weights add
+ * their own fluctuation, so ln d_l is a random walk with drift ln χ_c = −1/ξ_c, not a line plus independent
+ * noise (a least-squares line through it claims errors several times too small). So: the per-layer decay
+ * rates r_l = ln d_l − ln d_{l−1} over consecutive layers from the first on while d_l stays above noise
+ * (> 3·SE_l + the bias bound |c*|(1 − c*²)/(2C)); −1/ξ = mean r, its standard error sd(r)/√m from the
+ * rates' spread, and SE(ξ) = ξ²·SE(mean r) (delta method). At least 3 layers (2 rates), and decay, or no ξ.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ActivationSpec, ArchSpec, LayerProbe, ProbeResult } from '../core/types.ts';
@@ -108,8 +110,8 @@ export interface DepthScaleFit {
 }
 
 /**
- * ξ_c from measured ĉ_l (layers 1..L) and c*: OLS of ln|ĉ_l − c*| on l over the leading layers above noise
- * (module comment). `channels` sets the estimator's bias bound.
+ * ξ_c from measured ĉ_l (layers 1..L) and c*: the mean per-layer decay rate of ln|ĉ_l − c*| over the leading
+ * layers above noise (module comment). `channels` sets the estimator's bias bound.
  */
 export function fitDepthScale(measured: { mean: number | null; stderr: number | null }[], cStar: number, channels: number): DepthScaleFit {
   const floor = (Math.abs(cStar) * (1 - cStar * cStar)) / (2 * channels);
@@ -118,21 +120,17 @@ export function fitDepthScale(measured: { mean: number | null; stderr: number | 
     if (m.mean === null || m.stderr === null || !(Math.abs(m.mean - cStar) > 3 * m.stderr + floor)) break;
     used.push(j + 1);
   }
-  const rule = `OLS of ln|c_l − c*| on l over the leading layers with |c_l − c*| > 3·SE + ${floor.toPrecision(2)}`;
+  const rule = `mean per-layer decay of ln|c_l − c*| over the leading layers with |c_l − c*| > 3·SE + ${floor.toPrecision(2)}`;
   if (used.length < 3) return { xi: null, stderr: null, layers: used, fit: `${rule}: ${used.length} such layer${used.length === 1 ? '' : 's'}, too few to fit` };
-  const xs = used;
-  const ys = used.map((l) => Math.log(Math.abs(measured[l - 1]!.mean! - cStar)));
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-  const slope = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / sxx;
-  const resid = ys.reduce((a, y, i) => a + (y - my - slope * (xs[i]! - mx)) ** 2, 0);
-  const slopeSe = n > 2 ? Math.sqrt(resid / (n - 2) / sxx) : null;
-  const span = `layers ${xs[0]}–${xs[n - 1]} (${n})`;
-  if (!(slope < 0)) return { xi: null, stderr: null, layers: used, fit: `${rule}: ${span}, no decay (slope ${slope.toPrecision(3)})` };
-  const xi = -1 / slope;
-  return { xi, stderr: slopeSe === null ? null : slopeSe / (slope * slope), layers: used, fit: `${rule}: ${span}, slope ${slope.toPrecision(4)}` };
+  const logs = used.map((l) => Math.log(Math.abs(measured[l - 1]!.mean! - cStar)));
+  const rates = logs.slice(1).map((y, i) => y - logs[i]!);
+  const m = rates.length;
+  const rate = rates.reduce((a, b) => a + b, 0) / m;
+  const sd = Math.sqrt(rates.reduce((a, r) => a + (r - rate) ** 2, 0) / (m - 1));
+  const span = `layers ${used[0]}–${used[used.length - 1]} (${used.length})`;
+  if (!(rate < 0)) return { xi: null, stderr: null, layers: used, fit: `${rule}: ${span}, no decay (rate ${rate.toPrecision(3)} per layer)` };
+  const xi = -1 / rate;
+  return { xi, stderr: xi * xi * (sd / Math.sqrt(m)), layers: used, fit: `${rule}: ${span}, rate ${rate.toPrecision(4)} ± ${(sd / Math.sqrt(m)).toPrecision(2)} per layer` };
 }
 
 export interface CorrelationTheoryInputs {
