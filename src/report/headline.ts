@@ -77,7 +77,8 @@ function setting(r: ProbeSummaryRow): string {
 
 function claims(rows: readonly ProbeSummaryRow[]): Claim[] {
   const out: Claim[] = [];
-  const relu = rows.filter((r) => r.activation === 'relu' && r.perLayerRatio !== null);
+  // the claims are about the seed's nets of one width: a model file's runs (width null) are not judged by them
+  const relu = rows.filter((r) => r.activation === 'relu' && r.perLayerRatio !== null && r.width !== null);
   // Unit-gain inits with fan_in = fan_out: whatever they lose per layer is ReLU's doing (and padding's).
   const xav = relu.filter((r) => isXavierish(r) && !r.init.startsWith('tfjs:'));
   const he = relu.filter((r) => isHe(r) && !r.init.startsWith('tfjs:'));

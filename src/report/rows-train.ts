@@ -36,6 +36,18 @@ function kernelLayer(name: string, depth: number): { layer: number; name: string
 }
 
 /**
+ * A model file's kernels by their layer names in the model ('block2_conv1/kernel' → block2_conv1), numbered
+ * 1, 2, … in parameter order (the model's layer order, as its probe numbers them); null for the rest.
+ */
+function modelKernelLayers(names: readonly string[]): ({ layer: number; name: string } | null)[] {
+  let n = 0;
+  return names.map((p) => {
+    const m = /^(.+)\/(kernel|depthwise_kernel)$/.exec(p);
+    return m === null ? null : { layer: ++n, name: m[1]! };
+  });
+}
+
+/**
  * Per trained setting (median over seeds), at every eval: the L2 norm of each layer's kernel and of
  * its gradient on the last batch. Runs written before TrainResult.paramNames existed have no names
  * to say which norm is whose and are left out.
@@ -48,7 +60,9 @@ export function normRows(records: readonly RunRecord[]): ChartRows<NormRow> {
     const first = group[0]!;
     const setting = lab.panel(first.spec).panel;
     const depth = first.spec.arch.depth;
-    const kernels = (first.train.paramNames ?? []).map((n, i) => ({ i, k: kernelLayer(n, depth) })).filter((x) => x.k !== null);
+    const names = first.train.paramNames ?? [];
+    const layerOf = first.spec.arch.kind === 'model' ? modelKernelLayers(names) : names.map((n) => kernelLayer(n, depth));
+    const kernels = names.map((_, i) => ({ i, k: layerOf[i]! })).filter((x) => x.k !== null);
     const convs = kernels.filter((x) => x.k!.name !== 'head').map((x) => x.k!.layer);
     const chosen = new Set([convs[0], convs[Math.floor((convs.length - 1) / 2)], convs.at(-1), depth + 1]);
     const steps = [...new Set(group.flatMap((r) => r.train.evals.map((e) => e.step)))].sort((a, b) => a - b);

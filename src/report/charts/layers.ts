@@ -29,6 +29,21 @@ export function pointLayers(x: Json, y: Json, color: Json, tooltip: Json[], rows
   ];
 }
 
+/**
+ * A model file's layer names in index order, when every row names its layer by the model (not conv{i} or
+ * head) and each index has one name: the x axis then reads block1_conv1, block1_conv2, …; else null.
+ */
+function modelLayerNames(rows: readonly LayerRow[]): string[] | null {
+  const byIndex = new Map<number, string>();
+  for (const r of rows) {
+    if (/^(conv\d+|head)$/.test(r.name) || (byIndex.get(r.layer) ?? r.name) !== r.name) return null;
+    byIndex.set(r.layer, r.name);
+  }
+  const n = Math.max(0, ...byIndex.keys());
+  if (byIndex.size === 0 || byIndex.size !== n) return null;
+  return Array.from({ length: n }, (_, i) => byIndex.get(i + 1)!);
+}
+
 function layerChart(
   rows: readonly LayerRow[],
   o: LayerChartOptions & { title: string; subtitle: string[]; yTitle: string; log: boolean; percent?: boolean },
@@ -37,7 +52,11 @@ function layerChart(
   const color = initColor(o.inits ?? sortLabels(drawn), drawn);
   const fmt = o.percent === true ? '.1%' : o.log ? SCI : NUM;
   // a net with a head has it as its last layer (its tooltip says 'head')
-  const x = { field: 'layer', type: 'quantitative', title: 'layer (1 = first conv)', axis: { tickMinStep: 1, format: 'd' } };
+  const named = modelLayerNames(rows);
+  const x =
+    named === null
+      ? { field: 'layer', type: 'quantitative', title: 'layer (1 = first conv)', axis: { tickMinStep: 1, format: 'd' } }
+      : { field: 'layer', type: 'quantitative', title: 'layer (its name in the model)', axis: { values: named.map((_, i) => i + 1), labelExpr: `${JSON.stringify(['', ...named])}[datum.value]`, labelAngle: -45, labelAlign: 'right', labelOverlap: false, labelFontSize: 9 } };
   const yScale = o.log ? { type: 'log' } : o.percent === true ? { domain: [0, 1] } : {};
   const yAxis = o.log ? LOG_AXIS : o.percent === true ? { format: '%' } : {};
   const y = { field: 'value', type: 'quantitative', title: o.yTitle, scale: yScale, axis: yAxis };
