@@ -208,3 +208,139 @@ describe('facet labels', () => {
     expect(wrapPanelLabel('a-very-long-single-part · b', 5)).toEqual(['a-very-long-single-part', 'b']);
   });
 });
+
+describe('beyond variance (issue 15): correlation, ξ_c, Jacobian, phase diagram, theory card', async () => {
+  const { loadSuite } = await import('../src/suite/index.ts');
+  const { synthSuiteRecords } = await import('../src/results/synth.ts');
+  const T = await import('../src/theory/index.ts');
+  const E = await import('../src/report/rows-eoc.ts');
+  const C = await import('../src/report/charts/eoc.ts');
+  const tanh = { name: 'tanh' as const };
+  // edge-of-chaos-quick's plan (5 σ_w² × depths 5–80, σ_b² 0.05), records whose correlations follow theory
+  // (measured = theory + 0.01) and whose nets learn exactly when depth ≤ 4·ξ_c: the fit must find 4
+  const TRUE_MULTIPLE = 4;
+  const loaded = loadSuite('suites/edge-of-chaos-quick.json');
+  const base = synthSuiteRecords({ name: loaded.plan.name, file: loaded.file, hash: loaded.hash, source: loaded.source, runs: loaded.plan.runs }).records;
+  const eoc = base.map((r) => {
+    if (r.status === 'failed' || r.probe === null || r.train === null) throw new Error('synth: every run probes and trains');
+    const sw = r.spec.init.gain! ** 2;
+    const fp = T.correlationFixedPoint(tanh, sw, 0.05);
+    const mf = T.meanField(tanh, sw, 0.05);
+    const traj = T.correlationTrajectory(tanh, sw, 0.05, 1, 0.5, r.spec.arch.depth);
+    const layers = r.probe.layers.map((l) => (l.kind !== 'conv' ? { ...l, correlation: null } : {
+      ...l,
+      theory: { ...l.theory, meanField: { sigmaW2: sw, qStar: mf.qStar, chi1: mf.chi1, depthScale: mf.depthScale, converged: mf.converged } },
+      correlation: { measured: traj[l.index]! + 0.01, stderr: 0.02, theory: traj[l.index]! },
+    }));
+    const trains = r.spec.arch.depth <= TRUE_MULTIPLE * fp.xiC;
+    const xi = Number.isFinite(fp.xiC) ? fp.xiC : null;
+    const probe = { ...r.probe, layers, correlation: { cStar: fp.cStar, chiC: fp.chiC, xiTheory: xi, xiMeasured: xi === null ? null : xi * 1.1, xiStderr: xi === null ? null : xi * 0.05, fit: 'test' } };
+    const train = { ...r.train, finalAccuracy: trains ? 0.9 : 0.25 };
+    return trains ? { ...r, status: 'ok' as const, probe, train } : { ...r, status: 'stalled' as const, probe, train, reason: 'test' };
+  });
+
+  it('σ_w² and σ_b² of a run: gain² from the probe theory, σ_b² = std² of the normal biases (0.05)', () => {
+    const gains = [...new Set(eoc.map((r) => E.sigmaW2Of(r)))].sort((a, b) => a! - b!);
+    expect(gains).toEqual([1, 1.5, 1.76095, 2.5, 4]);
+    expect(new Set(eoc.map((r) => E.sigmaB2Of(r.spec)))).toEqual(new Set([0.05]));
+  });
+
+  it('correlation per layer: 5 series at depth 80, measured − theory = 0.01 on each of 80 layers; the chart draws them without warnings', async () => {
+    const { rows } = E.correlationRows(eoc);
+    expect(new Set(rows.map((r) => r.init)).size).toBe(5);
+    const m = rows.filter((r) => r.series === 'measured');
+    const t = rows.filter((r) => r.series === 'theory');
+    expect(m).toHaveLength(5 * 80);
+    for (const r of m) {
+      const th = t.find((x) => x.init === r.init && x.layer === r.layer)!;
+      expect(Math.abs(r.value - th.value - 0.01)).toBeLessThanOrEqual(1e-12);
+      // one seed: its own standard error
+      expect(Math.abs(r.hi! - r.value - 0.02)).toBeLessThanOrEqual(1e-12);
+    }
+    const { counts, warnings } = await marks(C.correlationChart(rows));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ line: 5, rule: 400, symbol: 400 });
+  });
+
+  it('ξ_c: the measured points are theory × 1.1 where finite; theory diverges at the critical σ_w² (capped at XI_CAP there)', async () => {
+    const { rows, crit } = E.xiRows(eoc);
+    expect(crit).toHaveLength(1);
+    expect(Math.abs(crit[0]!.sigmaW2 - 1.760954639606941)).toBeLessThanOrEqual(1e-6);
+    const m = rows.filter((r) => r.series === 'measured');
+    // 1.76095 is the critical σ_w² to 6 digits (the suite's gain to 8): ξ_c is large there but finite
+    expect(m.map((r) => r.sigmaW2).sort((a, b) => a - b)).toEqual([1, 1.5, 1.76095, 2.5, 4]);
+    for (const r of m.filter((x) => x.sigmaW2 !== 1.76095)) expect(Math.abs(r.xi / T.correlationFixedPoint(tanh, r.sigmaW2, 0.05).xiC - 1.1)).toBeLessThanOrEqual(1e-3);
+    expect(Math.max(...rows.filter((r) => r.series === 'theory').map((r) => r.xi))).toBe(E.XI_CAP);
+    const { counts, warnings } = await marks(C.xiChart(rows, crit));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ line: 1, rule: 1 + 5, symbol: 5 });
+  });
+
+  it(`phase diagram: 25 cells; the fit recovers the generating multiple ${TRUE_MULTIPLE} (inside its interval, 0 cells wrong); the paper's 6 beside it`, async () => {
+    const { cells, curve, fits } = E.phaseRows(eoc);
+    expect(cells).toHaveLength(25);
+    expect(fits).toHaveLength(1);
+    const f = fits[0]!;
+    expect(f.errors).toBe(0);
+    expect(f.range[0]).toBeLessThanOrEqual(TRUE_MULTIPLE);
+    expect(f.range[1]).toBeGreaterThanOrEqual(TRUE_MULTIPLE);
+    expect(f.paper).toBe(6);
+    expect(f.text).toContain('Schoenholz et al.: ≈ 6 ξ_c');
+    // cells tile the plane: each cell's right edge is the next σ_w²'s left edge
+    const row = cells.filter((c) => c.depth === 5).sort((a, b) => a.sigmaW2 - b.sigmaW2);
+    for (let i = 1; i < row.length; i++) expect(row[i]!.x0).toBe(row[i - 1]!.x1);
+    expect(curve.some((p) => p.series === 'fitted') && curve.some((p) => p.series === 'paper')).toBe(true);
+    const { counts, warnings } = await marks(C.phaseDiagramChart(cells, curve, fits));
+    expect(warnings).toEqual([]);
+    const failing = cells.filter((c) => !c.trains).length;
+    expect(failing).toBeGreaterThan(0);
+    expect(counts).toEqual({ rect: 25 + failing, line: 2 });
+  });
+
+  it('fitTrainableMultiple: depth/ξ ratios 1, 2 train and 5, 8 do not → m in [2, 5], reported √10; all train → unbounded (null)', () => {
+    const cells = [1, 2, 5, 8].map((d) => ({ depth: d, xi: 1, trains: d <= 3 }));
+    expect(E.fitTrainableMultiple(cells)).toEqual({ multiple: Math.sqrt(10), range: [2, 5], errors: 0 });
+    expect(E.fitTrainableMultiple(cells.map((c) => ({ ...c, trains: true })))).toMatchObject({ multiple: null, range: [8, Infinity], errors: 0 });
+  });
+
+  it('Jacobian moments and histogram: pooled over seeds, theory beside; the charts draw without warnings', async () => {
+    const jac = eoc.slice(0, 10).map((r, i) => ({
+      ...r,
+      probe: { ...r.probe!, jacobian: { method: 'exact' as const, output: 'a_L', singularValues: [0.5, 1, 2, 4], meanS2: 5.3125 + i * 0, meanS2Stderr: null, varS2: 1, varS2Stderr: 0.1, theory: { meanS2: 5, varS2: 1.2 } } },
+    }));
+    const { moments, hist } = E.jacobianRows(jac);
+    const m = moments.filter((r) => r.series === 'measured' && r.stat === 'mean of s²');
+    expect(m.length).toBeGreaterThan(0);
+    for (const r of m) expect(r.value).toBe(5.3125);
+    // s² = 0.25, 1, 4, 16 spread over 30 log bins: each of the 4 values lands in one bin, a quarter each
+    const perSeries = hist.filter((h) => h.init === hist[0]!.init && h.depth === hist[0]!.depth);
+    expect(perSeries.filter((h) => h.share > 0).map((h) => h.share)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    for (const spec of [C.jacobianMomentsChart(moments), C.jacobianHistogramChart(hist)]) {
+      const { warnings } = await marks(spec);
+      expect(warnings, JSON.stringify(warnings)).toEqual([]);
+    }
+  });
+
+  it('theory card: one row per setting with χ₁ < 1 ordered, = 1 critical, > 1 chaotic; the (σ_w², σ_b²) chart marks the 5 settings', async () => {
+    const { table, grid, boundary, points } = E.theoryCardRows(eoc);
+    expect(table.map((r) => r.sigmaW2)).toEqual([1, 1.5, 1.76095, 2.5, 4]);
+    expect(table.map((r) => r.phase)).toEqual(['ordered', 'ordered', 'critical', 'chaotic', 'chaotic']);
+    for (const r of table) expect(Math.abs(r.chi1! - T.meanField(tanh, r.sigmaW2, 0.05).chi1!)).toBeLessThanOrEqual(1e-12);
+    // the χ₁ = 1 line, 6 points over σ_b² ∈ [0, 0.1]: it moves right as σ_b² grows (tanh: σ_w² = 1 at σ_b² = 0)
+    expect(boundary).toHaveLength(6);
+    expect(Math.abs(boundary[0]!.sigmaW2 - 1)).toBeLessThanOrEqual(1e-6);
+    for (let i = 1; i < boundary.length; i++) expect(boundary[i]!.sigmaW2).toBeGreaterThan(boundary[i - 1]!.sigmaW2);
+    expect(points).toHaveLength(5);
+    const { counts, warnings } = await marks(C.theoryPhaseChart(grid, boundary, points));
+    expect(warnings).toEqual([]);
+    expect(counts).toEqual({ rect: grid.length, line: 1, symbol: 5 });
+  });
+
+  it('records without correlation or Jacobian fields (older ones) give no rows: the charts stay off the page', () => {
+    expect(E.correlationRows(probe).rows).toEqual([]);
+    expect(E.xiRows(probe).rows).toEqual([]);
+    expect(E.jacobianRows(probe).moments).toEqual([]);
+    expect(E.phaseRows(trained).cells).toEqual([]);
+    expect(E.theoryCardRows(probe).table).toEqual([]);
+  });
+});

@@ -21,6 +21,9 @@ import { sampleImages, samplesChart } from './charts/samples.ts';
 import { signalChart } from './charts/signal.ts';
 import { accuracyChart, lossChart } from './charts/training.ts';
 import { trainabilityChart } from './charts/trainability.ts';
+import { correlationChart, jacobianHistogramChart, jacobianMomentsChart, phaseDiagramChart, theoryPhaseChart, xiChart } from './charts/eoc.ts';
+import { correlationRows, jacobianRows, phaseRows, theoryCardRows, xiRows } from './rows-eoc.ts';
+import { theoryCardHtml } from './theory-card.ts';
 import { withLine } from './charts/common.ts';
 import { checkSummaryHtml } from './checks.ts';
 import { formatSummary, headline, lawSentence, type Claim, type HeadlineRow } from './headline.ts';
@@ -137,6 +140,34 @@ export function buildSections(input: {
       note: 'per layer, the channels’ squared mean against their variance (log scales, one per panel); in a healthy net neither explodes nor vanishes with depth.',
     });
   }
+  // beyond variance (issue 15): only for runs whose probe measured correlations or Jacobians
+  const corr = correlationRows(records);
+  if (corr.rows.length > 0) {
+    charts.push({
+      name: 'correlation', title: 'Correlation map per layer', spec: correlationChart(corr.rows), line: corr.line,
+      note: 'each panel is one setting at its deepest net: measured correlation between paired inputs per layer, with the mean-field prediction dashed.',
+    });
+  }
+  const xi = xiRows(records);
+  if (xi.rows.length > 0) {
+    charts.push({
+      name: 'xi-c', title: 'Correlation depth scale ξ_c', spec: xiChart(xi.rows, xi.crit), line: xi.line,
+      note: 'how many layers a net remembers how alike two inputs were: theory’s line peaks at the critical σ_w², the points are fitted to the measured correlations.',
+    });
+  }
+  const jac = jacobianRows(records);
+  if (jac.moments.length > 0) {
+    charts.push({
+      name: 'jacobian-moments', title: 'Jacobian spectrum: moments against depth', spec: jacobianMomentsChart(jac.moments), line: jac.line,
+      note: 'the mean and variance of the squared singular values of the input–output Jacobian; a variance that grows with depth means some directions are amplified and others lost.',
+    });
+  }
+  if (jac.hist.length > 0) {
+    charts.push({
+      name: 'jacobian-histogram', title: 'Jacobian spectrum: histogram of s²', spec: jacobianHistogramChart(jac.hist), line: jac.line,
+      note: 'every squared singular value of the exact Jacobian, log-binned; a narrow spike is dynamical isometry.',
+    });
+  }
   const hist = histogramRows(records);
   if (hist.rows.length > 0) {
     const xavierRelu = hist.runs.find((r) => /^xavier/.test(r) && /\brelu\b/.test(r)) ?? hist.runs.find((r) => /\brelu\b/.test(r));
@@ -167,6 +198,20 @@ export function buildSections(input: {
   const cells = trainabilityRows(records);
   if (cells.rows.length > 0) {
     charts.push({ name: 'trainability', title: 'Trainability', note: 'final held-out accuracy by depth and initializer; red outlines mark cells where some seeds stalled, diverged or failed.', spec: trainabilityChart(cells.rows, { inits }), line: cells.line });
+  }
+  const phase = phaseRows(records);
+  if (phase.cells.length > 0) {
+    charts.push({
+      name: 'phase-diagram', title: 'Phase diagram: accuracy over σ_w² and depth', spec: phaseDiagramChart(phase.cells, phase.curve, phase.fits), line: phase.line,
+      note: 'bright cells trained; the white line is the depth up to which theory says a net trains, a multiple of ξ_c fitted to these cells (dashed: the paper’s 6 ξ_c).',
+    });
+  }
+  const card = theoryCardRows(records);
+  if (card.table.length > 0) {
+    charts.push({
+      name: 'theory-card', title: 'Theory: phase diagram over σ_w² and σ_b²', spec: theoryPhaseChart(card.grid, card.boundary, card.points), line: null,
+      note: 'where this suite’s settings sit: left of the black χ₁ = 1 line correlations converge to 1 (ordered), right of it they decorrelate (chaotic); ξ_c is largest near the line.',
+    });
   }
   if (!isTrained && cells.rows.length === 0) {
     missing.push({ title: 'Training curves and trainability', why: 'no run in this suite trains; the training studies are suites/he2015.json and suites/trainability.json (`initbench run suites/he2015.json`)' });
@@ -207,7 +252,10 @@ export function buildSections(input: {
   } else {
     missing.push({ title: 'Initializer audit', why: `no ${initStatsFile(resultsRootOf(input.dir))}; produce it with \`npx initbench init-stats --all --json\`` });
   }
-  const sections: HtmlSection[] = [{ id: 'sec-runs', title: 'Every run', html: runTableHtml(records, settings) }];
+  const sections: HtmlSection[] = [
+    ...(card.table.length > 0 ? [{ id: 'sec-theory-card', title: 'Theory card', html: theoryCardHtml(card.table) }] : []),
+    { id: 'sec-runs', title: 'Every run', html: runTableHtml(records, settings) },
+  ];
   if (input.check !== null && input.check.rows.length > 0) {
     sections.push({ id: 'sec-cross-check', title: 'Cross-check', html: checkSummaryHtml(input.check) });
   } else {
