@@ -2,7 +2,7 @@
  * Eigenvalues of a real symmetric matrix in float64, by hand (the Jacobian probe's exact spectrum):
  * Householder reduction to tridiagonal form, then the QL algorithm with implicit Wilkinson shifts
  * (Numerical Recipes' tred2 and tqli, eigenvalues only). O(n³): about 4n³/3 flops for the reduction and
- * O(n²) for the QL sweeps; n = 1024 takes about a second in Node.
+ * O(n²) for the QL sweeps.
  */
 
 /** sign(b)·|a| (Fortran's SIGN) */
@@ -36,13 +36,23 @@ export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
         e[i] = scale * g;
         h -= f * g;
         a[ri + l] = f - g;
-        f = 0;
+        // p = A·u / h over the leading (l+1)×(l+1) block, u = row i, from the lower triangle read row by row
+        // (a[j][k] and its mirror a[k][j] in one pass: contiguous reads, several times faster than by columns)
+        e.fill(0, 0, l + 1);
         for (let j = 0; j <= l; j++) {
           const rj = j * n;
-          g = 0;
-          for (let k = 0; k <= j; k++) g += a[rj + k]! * a[ri + k]!;
-          for (let k = j + 1; k <= l; k++) g += a[k * n + j]! * a[ri + k]!;
-          e[j] = g / h;
+          const uj = a[ri + j]!;
+          let s = a[rj + j]! * uj;
+          for (let k = 0; k < j; k++) {
+            const ajk = a[rj + k]!;
+            s += ajk * a[ri + k]!;
+            e[k]! += ajk * uj;
+          }
+          e[j]! += s;
+        }
+        f = 0;
+        for (let j = 0; j <= l; j++) {
+          e[j]! /= h;
           f += e[j]! * a[ri + j]!;
         }
         const hh = f / (h + h);
