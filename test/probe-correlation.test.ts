@@ -153,6 +153,34 @@ describe('fitDepthScale', () => {
 });
 
 describe('pairs and wiring', () => {
+  it.each(['batchnorm', 'residual-bn'] as const)('%s depth 5: measured on every conv layer, no theory (null c*, a fit that says so), batch norm\'s moving statistics untouched', async (arch) => {
+    const spec = builtinRun(
+      planSuiteText(
+        JSON.stringify({ name: 'b', description: 'b', seed: 5, defaults: { arch, width: 8, bias: { sigmaB2: 0.1 }, input: { height: 4, width: 4, channels: 3 }, probe: { batch: 4 } }, matrix: { depth: [5] } }),
+        'b.json',
+      ).plan.runs[0]!,
+    );
+    const m = await buildRunModel(spec);
+    try {
+      const moving = () => m.model.layers.flatMap((l) => l.nonTrainableWeights.map((w) => Array.from(w.read().dataSync())));
+      const before = moving();
+      const tensors = tf.memory().numTensors;
+      const p = probeCorrelation({ net: m.net, layers: m.layers, input: [4, 4, 3], pairs: 4, inputCorrelation: 0.5, inputStd: 1, seed: 8, theory: { arch: spec.arch, activation: spec.activation, sigmaW2: [2, 2, 2, 2, 2], sigmaB2: 0.1, inputVariance: 1, inputCorrelation: 0.5 } });
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(moving()).toEqual(before);
+      expect(p.layers).toHaveLength(5);
+      for (const l of p.layers) {
+        expect(l.measured!).toBeGreaterThan(-1);
+        expect(l.measured!).toBeLessThanOrEqual(1);
+        expect(l.theory).toBeNull();
+      }
+      expect(p.summary.cStar).toBeNull();
+      expect(p.summary.fit).toContain('no theory');
+    } finally {
+      m.dispose();
+    }
+  });
+
   it('makePairBatch: 4096 entry pairs per side; Var(x_a), Var(x_b) within 5% of s² = 4 and corr within 0.06 of c₀ = 0.7 (≈ 6σ at n = 16·256)', () => {
     const b = makePairBatch([4, 4, 16], 16, 0.7, 2, 9);
     const v = b.dataSync();

@@ -378,8 +378,8 @@ export interface ProbeResult {
   };
   /**
    * The correlation map's fixed point c*, χ_c and depth scale ξ_c (theory; null where it does not apply,
-   * ξ_c also null when infinite, i.e. χ_c = 1), and ξ_c measured by a log-linear fit of |c_l − c*| over
-   * layers with its standard error; `fit` says which layers and how (src/probe/correlation.ts).
+   * ξ_c also null when infinite, i.e. χ_c = 1), and ξ_c measured from the per-layer decay of ln|c_l − c*|
+   * with its standard error; `fit` says which layers and how (src/probe/correlation.ts).
    * Absent when the probe did not ask for it.
    */
   correlation?: {
