@@ -15,6 +15,7 @@ import { InputError } from '../src/core/errors.ts';
 import { normalizeInitSpec } from '../src/init/index.ts';
 import { readUserTopology, SUPPORTED_LAYERS } from '../src/usermodel/topology.ts';
 import { loadUserModel, reinitialize } from '../src/usermodel/load.ts';
+import { probeUserModel } from '../src/usermodel/probe.ts';
 
 beforeAll(async () => {
   await readyBackend('cpu');
@@ -117,6 +118,38 @@ describe('usermodel: every supported layer, saved by tfjs and loaded back', () =
     // the same weights and ops: equal to float32 rounding (|a−b| ≤ 1e-6 + 1e-5·|a|)
     a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(v)));
     tf.dispose([x, m, loaded] as never);
+  });
+
+  it('functional model: the probe runs every supported layer on cpu, taps all seven conv/dense layers, leaks no tensor and leaves BN moving stats as they were', async () => {
+    const m = everyLayerModel();
+    const t = readUserTopology(await save(m, 'every-probe'));
+    m.dispose();
+    const loaded = await loadUserModel(t);
+    const bn = () => Array.from(loaded.getLayer('bn1').getWeights()[2]!.dataSync());
+    const moving = bn();
+    const before = tf.memory().numTensors;
+    const { results } = await probeUserModel({ model: loaded, topology: t, seeds: [1, 2], data: { source: 'gaussian', batch: 4, std: 1 } });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(bn()).toEqual(moving);
+    const r = results[0]!;
+    expect(r.layers.map((l) => [l.name, l.className, l.activation])).toEqual([
+      ['c1', 'Conv2D', 'relu'],
+      ['sep', 'SeparableConv2D', null],
+      ['dw', 'DepthwiseConv2D', 'elu'],
+      ['c2', 'Conv2D', 'tanh'],
+      ['d1', 'Dense', 'leaky_relu'],
+      ['d2', 'Dense', 'sigmoid'],
+      ['d3', 'Dense', 'softmax'],
+    ]);
+    for (const l of r.layers) {
+      for (const v of [l.pre.variance, l.post.variance, l.gradPre.variance, l.gradWeight.variance]) expect([l.name, Number.isFinite(v) && v! > 0]).toEqual([l.name, true]);
+    }
+    // c1's pre is after bn1 in training mode: per-channel batch variance 1 (γ = 1, ε = 1e-3 against a variance of order 1)
+    expect(r.layers[0]!.signal!.pre.variance).toBeGreaterThan(0.99);
+    expect(r.layers[0]!.signal!.pre.variance).toBeLessThanOrEqual(1);
+    // the sigmoid's post lies in (0, 1), the softmax's rows sum to 1: mean 1/2 over its two outputs
+    expect(r.layers[6]!.post.mean).toBeCloseTo(0.5, 6);
+    loaded.dispose();
   });
 
   it('sequential model: an input layer is made from batch_input_shape; same outputs after loading', async () => {

@@ -125,6 +125,35 @@ describe('usermodel probe: the same weights give the suite probe’s numbers', (
   });
 });
 
+describe('usermodel probe: the backward length map against measured gradients', () => {
+  it('conv tanh same → conv stride 2 valid + relu → avg pool → flatten → dense relu 256 → dense tanh 256 → dense 10: gradPre variance within 4 SE + 5%', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ inputShape: [10, 10, 4], filters: 64, kernelSize: 3, padding: 'same', activation: 'tanh', name: 'c1', kernelInitializer: 'heNormal' }));
+    m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'valid', strides: 2, name: 'c2', kernelInitializer: 'heNormal' }));
+    m.add(tf.layers.reLU({ name: 'r2' }));
+    m.add(tf.layers.averagePooling2d({ poolSize: 2, name: 'ap' }));
+    m.add(tf.layers.flatten({ name: 'f' }));
+    m.add(tf.layers.dense({ units: 256, activation: 'relu', name: 'd1', kernelInitializer: 'heNormal' }));
+    m.add(tf.layers.dense({ units: 256, activation: 'tanh', name: 'd2' }));
+    m.add(tf.layers.dense({ units: 10, name: 'd3' }));
+    const topo = readUserTopology(await save(m, 'backward'));
+    m.dispose();
+    const seeds = [1, 2, 3, 4, 5, 6];
+    const { aggregate, results } = await probeUserModel({ topology: topo, seeds, data: { source: 'gaussian', batch: 64, std: 1 } });
+    expect(aggregate.layers.map((l) => l.name)).toEqual(['c1', 'c2', 'd1', 'd2', 'd3']);
+    for (const l of aggregate.layers) {
+      const s = l.stats['gradPre.variance'];
+      const t = l.theory.gradPreVariance!;
+      // SE over seeds (batch and cotangent vary; the weights are the file's); 5% for finite width and batch
+      const tol = (4 * s.sd!) / Math.sqrt(s.n) + 0.05 * t;
+      expect([l.name, Math.abs(s.mean! - t) <= tol]).toEqual([l.name, true]);
+    }
+    // the forward map stops at the average pool (spatial correlations); the backward map passes it exactly
+    expect(aggregate.layers.map((l) => l.theory.preVariance === null)).toEqual([false, false, true, true, true]);
+    expect(results[0]!.layers[0]!.theoryNote).toMatch(/E\[φ′²\] at the measured Var\(pre\) of d2/);
+  });
+});
+
 describe('usermodel diagnosis: a net built to fail', () => {
   it('xavier (tfjs default glorotNormal) + relu, depth 20: names conv1–conv20, the truncation, recommends he-normal, and He keeps the signal', async () => {
     const hand = handBuiltPlain({ depth: 20, width: 16, size: 8, classes: 10, activation: 'relu', kernelInitializer: 'glorotNormal' });

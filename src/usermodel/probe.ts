@@ -23,7 +23,7 @@ import { deriveSeed } from '../core/rng.ts';
 import { ACTIVATION_NAMES } from '../init/index.ts';
 import { channelMoments, deadFraction, momentsOf, saturatedFraction } from '../probe/measure.ts';
 import { aggregateProbes, varianceSummary, type AggregateProbe } from '../probe/probe.ts';
-import { meanField, paddingFactor, secondMomentFactor } from '../theory/index.ts';
+import { derivSecondMoment, meanField, paddingFactor, secondMomentFactor } from '../theory/index.ts';
 import { loadUserModel, reinitialize, type InitOverride } from './load.ts';
 import type { UserLayerInfo, UserTopology } from './topology.ts';
 
@@ -233,6 +233,8 @@ export function chainTheory(
   topo: UserTopology,
   moments: Map<string, { w2: number; pw2: number | null; b2: number }>,
   inputM2: number,
+  /** measured E[pre²] per kernel layer: where the forward map stops, E[φ′²] is taken at it (and the note says so) */
+  measuredPreM2: Map<string, number> = new Map(),
 ): Map<string, { theory: LayerTheory; note: string | null }> {
   const state = new Map<string, ChainState>();
   const out = new Map<string, { theory: LayerTheory; note: string | null }>();
@@ -325,17 +327,167 @@ export function chainTheory(
         // the mean-field theory describes a zero-mean Gaussian pre-activation; the layer's own output carries it on
         out.set(l.name, {
           theory: { preVariance: pre, gradPreVariance: null, preVarianceBand: null, meanField: field },
-          note: [...note, 'gradient: no prediction for user graphs'].join('; '),
+          note: note.length > 0 ? note.join('; ') : null,
         });
         s = act === 'softmax' ? unknown(`softmax after ${l.name} is not a pointwise activation`) : post === null ? unknown(note[0] ?? `no prediction after ${l.name}`) : { m2: post, why: '' };
       }
     }
     state.set(l.name, s);
   }
+  backwardTheory(topo, moments, out, measuredPreM2);
   return out;
 }
 
-/** One probe of `model` on batch `x` (disposed by the caller). */
+/** Average number of (output position, tap) pairs an input position of a window layer is in. */
+function coverage(l: UserLayerInfo, inShape: number[]): { c: number; note: string | null } {
+  const win = l.window!;
+  const [kh, kw] = win.kernel;
+  let pad = 1;
+  let note: string | null = null;
+  if (win.padding === 'same' && (kh > 1 || kw > 1)) {
+    if (kh === kw && win.dilation[0] === 1 && win.dilation[1] === 1) pad = paddingFactor(inShape[0]!, inShape[1]!, kh, win.strides[0], 'same');
+    else note = `'same' zero padding of a ${kh}×${kw} kernel (dilation ${win.dilation.join('×')}): border taps not counted backward`;
+  }
+  return { c: (l.outputShape[0]! * l.outputShape[1]! * kh * kw * pad) / (inShape[0]! * inShape[1]!), note };
+}
+
+/**
+ * The backward length map: E[δ²] of the gradient wrt each layer's output, from the unit-variance
+ * cotangent at the model's output, through E[φ′(z)²] at each kernel's predicted q (src/theory's
+ * derivSecondMoment), each kernel's (fan-out per input)·E[W²], and the exact factors of Flatten,
+ * Reshape, Dropout, ZeroPadding2D, Add, Concatenate and average pooling. A tensor read by several
+ * layers (a skip), batch norm, max pooling and softmax end it; each kernel layer's gradPreVariance is
+ * set where it reaches, and its note says why where it does not.
+ */
+function backwardTheory(
+  topo: UserTopology,
+  moments: Map<string, { w2: number; pw2: number | null; b2: number }>,
+  out: Map<string, { theory: LayerTheory; note: string | null }>,
+  measuredPreM2: Map<string, number>,
+): void {
+  const byName = new Map(topo.layers.map((l) => [l.name, l]));
+  const readers = new Map<string, number>();
+  for (const l of topo.layers) for (const s of l.inbound) readers.set(s, (readers.get(s) ?? 0) + 1);
+  const owner = new Map<string, UserLayerInfo>();
+  for (const l of topo.layers) if (l.kind !== 'other' && l.activationLayer !== null && l.activationLayer !== l.name) owner.set(l.activationLayer, l);
+  const grad = new Map<string, ChainState>();
+  grad.set(topo.layers[topo.layers.length - 1]!.name, { m2: 1, why: '' });
+  const unknown = (why: string): ChainState => ({ m2: null, why });
+  const times = (d: ChainState, f: number | null, why: string): ChainState => (d.m2 === null ? d : f === null ? unknown(why) : { m2: d.m2 * f, why: '' });
+  /** E[φ′(z)²] at the forward prediction of kernel k's pre-activation, or null */
+  const dphi2 = (k: UserLayerInfo): number | null => {
+    if (k.activation === null) return 1;
+    if (!THEORY_ACTS.has(k.activation)) return null;
+    // relu and leaky_relu: E[φ′²] of a zero-mean Gaussian does not depend on its variance
+    let q = k.activation === 'relu' || k.activation === 'leaky_relu' ? 1 : (out.get(k.name)?.theory.preVariance ?? null);
+    if (q === null) {
+      q = measuredPreM2.get(k.name) ?? null;
+      if (q === null) return null;
+      measuredAt.add(k.name);
+    }
+    return derivSecondMoment({ name: k.activation as ActivationName, ...(k.activationAlpha !== null ? { alpha: k.activationAlpha } : {}) }, q);
+  };
+  const measuredAt = new Set<string>();
+  const noteOn = (k: string, text: string): void => {
+    const o = out.get(k)!;
+    o.note = o.note === null ? text : `${o.note}; ${text}`;
+  };
+  for (const l of [...topo.layers].reverse()) {
+    let d = grad.get(l.name) ?? unknown(`no gradient path from the output to ${l.name}`);
+    const n = readers.get(l.name) ?? 0;
+    if (n > 1) d = unknown(`${l.name}'s output is read by ${n} layers: their gradients add with a correlation the backward map does not track`);
+    const inShape = l.inbound.length > 0 ? byName.get(l.inbound[0]!)!.outputShape : [];
+    let dIn: ChainState;
+    switch (l.className) {
+      case 'InputLayer':
+        continue;
+      case 'Flatten':
+      case 'Reshape':
+      case 'Dropout':
+      case 'ZeroPadding2D':
+      case 'Add':
+      case 'Concatenate':
+        dIn = d;
+        break;
+      case 'AveragePooling2D': {
+        const c = coverage(l, inShape);
+        const area = l.window!.kernel[0] * l.window!.kernel[1];
+        dIn = times(d, c.c / (area * area), '');
+        break;
+      }
+      case 'GlobalAveragePooling2D': {
+        const hw = inShape[0]! * inShape[1]!;
+        dIn = times(d, 1 / (hw * hw), '');
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'GlobalMaxPooling2D':
+        dIn = unknown(`max pooling (${l.name}) routes the gradient to the window's maximum`);
+        break;
+      case 'BatchNormalization':
+        dIn = unknown(`batch norm (${l.name}) couples the examples' gradients through the batch statistics`);
+        break;
+      case 'Softmax':
+        dIn = unknown(`softmax (${l.name}) is not a pointwise activation`);
+        break;
+      case 'Activation':
+      case 'ReLU':
+      case 'LeakyReLU':
+      case 'ELU': {
+        const k = owner.get(l.name);
+        dIn = k === undefined ? unknown(`${l.name} acts on a signal the forward map does not describe`) : times(d, dphi2(k), `no forward prediction at ${k.name}, so no E[φ′²] for ${l.name}`);
+        break;
+      }
+      default: {
+        // conv / dense: from its output to its pre-activation, then to its input
+        const k = moments.get(l.name)!;
+        let dPre = d;
+        if (l.activationLayer === l.name) {
+          dPre = l.activation === 'softmax' ? unknown(`softmax after ${l.name} is not a pointwise activation`) : times(d, dphi2(l), `no forward prediction at ${l.name}, so no E[φ′²]`);
+        }
+        if (l.bnAfter !== null) dPre = unknown(`batch norm ${l.bnAfter} follows: the gradient at its output is not the backward map's`);
+        const o = out.get(l.name)!;
+        o.theory = { ...o.theory, gradPreVariance: dPre.m2 };
+        if (dPre.m2 === null) noteOn(l.name, `gradient: ${dPre.why}`);
+        else if (measuredAt.size > 0) noteOn(l.name, `gradient: E[φ′²] at the measured Var(pre) of ${[...measuredAt].join(', ')} (no forward prediction there)`);
+        let f: number;
+        let covNote: string | null = null;
+        if (l.kind === 'dense') f = l.fanOut! * k.w2;
+        else {
+          const c = coverage(l, inShape);
+          covNote = c.note;
+          // each covered tap reaches kernelShape[3] outputs: a conv's filters, a depthwise conv's multiplier
+          f = c.c * l.kernelShape![3]! * k.w2 * (l.pointwise !== null ? l.pointwise.fanOut * (k.pw2 ?? 0) : 1);
+        }
+        if (covNote !== null && dPre.m2 !== null) noteOn(l.name, covNote);
+        dIn = times(dPre, f, '');
+      }
+    }
+    for (const s of l.inbound) grad.set(s, dIn);
+  }
+}
+
+/** Gradient kernels a layer class needs beyond the ones every tfjs backend has. */
+const GRAD_KERNELS: Record<string, readonly string[]> = {
+  DepthwiseConv2D: ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'],
+  SeparableConv2D: ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'],
+};
+
+/**
+ * The layers whose gradients the current tfjs backend cannot compute, with the missing kernel (tfjs's
+ * wasm backend has no depthwise-conv gradient): the probe cannot run there.
+ */
+export function missingGradKernels(topo: UserTopology): { layer: string; className: string; kernel: string }[] {
+  const backend = tf.getBackend();
+  const out: { layer: string; className: string; kernel: string }[] = [];
+  for (const l of topo.layers) {
+    const k = (GRAD_KERNELS[l.className] ?? []).find((name) => tf.getKernel(name, backend) === undefined);
+    if (k !== undefined) out.push({ layer: l.name, className: l.className, kernel: k });
+  }
+  return out;
+}
+
+/** One probe of `model` on batch `x` (disposed by the caller). Throws when the backend lacks a gradient kernel the model needs. */
 export function probeLoaded(o: {
   model: tf.LayersModel;
   topology: UserTopology;
@@ -349,11 +501,17 @@ export function probeLoaded(o: {
   step?: number;
 }): UserProbeResult {
   const { model, topology: topo, x } = o;
+  const missing = missingGradKernels(topo);
+  if (missing.length > 0) {
+    const m = missing[0]!;
+    throw new Error(`${topo.file}: layer ${JSON.stringify(m.layer)} (${m.className}) needs ${m.kernel}, which tfjs's ${tf.getBackend()} backend does not have; probe it on the cpu or node backend`);
+  }
   const v = measure(model, topo, x, o.cotangentSeed);
   const kernels = topo.layers.filter((l) => l.kind !== 'other');
   const inputM2 = o.inputM2 ?? tf.tidy(() => tf.mean(tf.square(x)).dataSync()[0]!);
   const moments = new Map(kernels.map((l) => [l.name, kernelMoments(model, l)]));
-  const theory = chainTheory(topo, moments, inputM2);
+  const measuredPre = new Map(kernels.map((l, j) => [l.name, v[j * FIELDS + 2]!] as const).filter(([, x]) => Number.isFinite(x)));
+  const theory = chainTheory(topo, moments, inputM2, measuredPre);
   const layers: UserLayerProbe[] = kernels.map((l, j) => {
     const at = j * FIELDS;
     const num = (n: number): number | null => (Number.isFinite(v[at + n]!) ? v[at + n]! : null);

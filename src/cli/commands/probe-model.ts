@@ -188,7 +188,17 @@ export async function runModelProbe(a: ModelProbeArgs): Promise<void> {
   const { readyBackend } = await import('../../backend/index.ts');
   const { probeUserModel } = await import('../../usermodel/probe.ts');
   const { describeInit, runDiagnosis } = await import('../../usermodel/diagnose.ts');
-  const backend = await readyBackend(o.backend);
+  let backend = await readyBackend(o.backend);
+  const { missingGradKernels } = await import('../../usermodel/probe.ts');
+  const missing = missingGradKernels(o.topology);
+  if (missing.length > 0) {
+    const m = missing[0]!;
+    const why = `layer ${JSON.stringify(m.layer)} (${m.className}) needs ${m.kernel}, which tfjs's ${backend.name} backend does not have`;
+    if (o.backend !== 'auto') throw new InputError(`--backend ${o.backend}: ${why}; use --backend cpu or node`, { flag: 'backend' });
+    // auto picked a backend the model cannot be differentiated on: the pure-JS one always can
+    process.stderr.write(`initbench: ${why}: probing on cpu\n`);
+    backend = await readyBackend('cpu');
+  }
   let batchOf: ((seed: number) => import('@tensorflow/tfjs').Tensor) | null = null;
   if (o.data.kind !== 'gaussian') {
     const { loadData, probeBatchFromData, assertDataAvailable } = await import('../../data/index.ts');
