@@ -119,6 +119,7 @@ export function formatModelProbe(o: ModelProbeOptions, agg: AggregateProbe, extr
       { header: 'theory', align: R },
       { header: 'post var', align: R },
       { header: 'grad pre var', align: R },
+      { header: 'theory', align: R },
       { header: 'dead', align: R },
       { header: 'sat', align: R },
     ],
@@ -132,6 +133,7 @@ export function formatModelProbe(o: ModelProbeOptions, agg: AggregateProbe, extr
       fmtNum(l.theory.preVariance),
       fmtNum(l.stats['post.variance'].mean),
       fmtNum(l.stats['gradPre.variance'].mean),
+      fmtNum(l.theory.gradPreVariance),
       fmtNum(l.stats.deadFraction.mean),
       fmtNum(l.stats.saturatedFraction.mean),
     ]),
@@ -140,7 +142,7 @@ export function formatModelProbe(o: ModelProbeOptions, agg: AggregateProbe, extr
       title: [
         `probe: ${t.file} (${t.format}${t.hasWeights ? ', weights as saved' : ', topology only'}), input [${t.inputShape.join(',')}], init ${o.initLabel}, ` +
           `batch ${o.batch} of ${src}, ${agg.results} seed${agg.results === 1 ? '' : 's'} (means), ${backend}`,
-        'σ_w² = fan-in·E[W²]; theory: mean-field length map along conv/dense + activation chains (see --json theoryNote where none); gradients from a unit Gaussian cotangent at the output',
+        'σ_w² = fan-in·E[W²]; theory: the mean-field length map forward along conv/dense + activation chains, and backward from a unit Gaussian cotangent at the output (--json: each layer\'s theoryNote says where and why it stops)',
       ],
     },
   );
