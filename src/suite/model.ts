@@ -77,8 +77,9 @@ export function planModelArch(v: ModelArchValue, where: string, suiteFile: strin
   const abs = resolveModelPath(written, path.dirname(suiteFile));
   let topology = cache.get(abs);
   if (topology === undefined) {
-    // errors name the model file as the user can open it from here
-    const shown = path.isAbsolute(written) ? written : path.relative(process.cwd(), abs) || abs;
+    // errors name the model file as the user can open it from here: relative when it lies below, else absolute
+    const rel = path.relative(process.cwd(), abs);
+    const shown = path.isAbsolute(written) || rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
     try {
       topology = readUserTopology(shown);
     } catch (e) {

@@ -104,6 +104,8 @@ export function runId(spec: Omit<RunSpec, 'id'>): string {
 }
 
 type Raw = Record<string, unknown>;
+/** The origin of an axis value no suite layer set. */
+const BUILTIN_ORIGIN = (k: AxisName): string => `(built-in default ${k})`;
 /** Where each axis value of a point came from, for error messages (`matrix.depth[2]`). */
 type Origins = Partial<Record<AxisName, string>>;
 
@@ -299,7 +301,8 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems, mode
   const bias = normBias(v.bias);
   const given = { ...BUILTIN_DEFAULTS.input, ...(v.input as Raw) } as InputSpec;
   const input = model?.input ?? given;
-  if (model !== null && p.origins.input !== undefined && shapeText(given) !== shapeText(input)) {
+  // the built-in default input is no one's choice: only an input the suite gives must match the model's
+  if (model !== null && p.origins.input !== BUILTIN_ORIGIN('input') && shapeText(given) !== shapeText(input)) {
     problems.add(o('input'), `expected the model's input shape ${shapeText(input)} (${model.topology.file}, its ${model.topology.layers[0]!.name}), got ${shapeText(given)}`);
   }
   const downsample = { mode: 'stride' as const, ...(v.downsample as Raw) } as ArchSpec['downsample'];
@@ -453,7 +456,7 @@ export function planSuite(suiteIn: SuiteSpec, opts: PlanOptions): Plan {
   };
   const suite = structuredClone(suiteIn);
   const problems = new Problems(opts.file);
-  const builtinOrigins = Object.fromEntries(AXIS_NAMES.map((k) => [k, `(built-in default ${k})`])) as Origins;
+  const builtinOrigins = Object.fromEntries(AXIS_NAMES.map((k) => [k, BUILTIN_ORIGIN(k)])) as Origins;
   const [base, baseOrigins] = layer(BUILTIN_DEFAULTS as SuitePoint, suite.defaults ?? {}, builtinOrigins, (k) => `defaults.${k}`);
   const exclude = suite.exclude ?? [];
   const all = matrixPoints(suite, base, baseOrigins);
