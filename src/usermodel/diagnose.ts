@@ -70,9 +70,11 @@ export interface LayerAdvice {
 }
 
 export interface DiagnosisSide {
+  /** geometric mean of Var(pre) from layer to layer over the trunk (the conv layers, or the dense ones of a net without convs) */
   perLayerRatio: number | null;
+  /** Var(pre) of the trunk's last layer over its first */
   lastOverFirst: number | null;
-  /** Var(∂/∂pre) of the first conv/dense layer over that of the last */
+  /** Var(∂/∂pre) of the trunk's first layer over its last */
   gradFirstOverLast: number | null;
   ranges: Range[];
   layers: { name: string; preVariance: number | null; gradPreVariance: number | null; deadFraction: number | null }[];
@@ -238,9 +240,12 @@ function side(agg: AggregateProbe): DiagnosisSide {
   const names = t.map((j) => agg.layers[j]!.name);
   const g0 = grad[t[0]!] ?? null;
   const gL = grad[t[t.length - 1]!] ?? null;
+  const p0 = pre[t[0]!] ?? null;
+  const pL = pre[t[t.length - 1]!] ?? null;
+  const lastOverFirst = t.length > 1 && p0 !== null && pL !== null && p0 > 0 ? pL / p0 : null;
   return {
-    perLayerRatio: agg.summary.perLayerRatio.mean,
-    lastOverFirst: agg.summary.lastOverFirst.mean,
+    perLayerRatio: lastOverFirst !== null && lastOverFirst > 0 ? Math.pow(lastOverFirst, 1 / (t.length - 1)) : null,
+    lastOverFirst,
     gradFirstOverLast: g0 !== null && gL !== null && gL > 0 ? g0 / gL : null,
     ranges: [...findRanges(names, t.map((j) => pre[j]!), 'forward'), ...findRanges(names, t.map((j) => grad[j]!), 'backward')],
     layers: agg.layers.map((l, j) => ({ name: l.name, preVariance: pre[j]!, gradPreVariance: grad[j]!, deadFraction: l.stats.deadFraction.mean })),
