@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the compiled dist/ when it was built from the sources as they are now (scripts/dist-stamp.mjs),
+// Runs the bundled dist/ when it was built from the sources as they are now (scripts/dist-stamp.mjs),
 // which starts in a fraction of a second; otherwise (never built, or a source edited since the build)
 // the TypeScript sources through tsx: seconds slower to start, never stale. `npm ci` builds dist/
 // (the `prepare` script); after editing src/, `npm run build` brings the fast start back.

@@ -8,7 +8,8 @@ import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { installedVersion, likelyAutoPick } from '../src/backend/choices.ts';
 import { noteMissingTfjsNodeOnce } from '../src/backend/notice.ts';
@@ -51,7 +52,7 @@ describe('start-up loads nothing heavy', () => {
 /** A throwaway tree with the real bin/ and scripts/, node_modules linked, and one-line stand-ins for main. */
 function fakeTree(): string {
   const dir = tmp();
-  for (const f of ['bin/initbench.js', 'scripts/dist-stamp.mjs', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.build.json']) {
+  for (const f of ['bin/initbench.js', 'scripts/dist-stamp.mjs', 'scripts/build.mjs', 'scripts/string-width.mjs', 'tsconfig.json']) {
     fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
     fs.copyFileSync(path.join(root, f), path.join(dir, f));
   }
@@ -101,28 +102,92 @@ describe('bin/initbench.js runs dist/ only when it was built from the current so
     fs.rmSync(path.join(dir, 'src/cli/extra.ts'));
     expect(distIsFresh(dir)).toBe(false);
 
-    // what the build emits depends on the tsconfigs too
+    // what the build emits depends on its script and, through the lockfile, on the dependencies it inlines
     fs.writeFileSync(path.join(dir, STAMP), sourceFingerprint(dir));
     const later = new Date(Date.now() + 5000);
-    fs.utimesSync(path.join(dir, 'tsconfig.build.json'), later, later);
+    fs.utimesSync(path.join(dir, 'scripts/build.mjs'), later, later);
+    expect(distIsFresh(dir)).toBe(false);
+    fs.writeFileSync(path.join(dir, STAMP), sourceFingerprint(dir));
+    fs.writeFileSync(path.join(dir, 'package-lock.json'), '{}\n');
     expect(distIsFresh(dir)).toBe(false);
   });
 });
 
 describe('scripts/build.mjs', () => {
-  it('compiles src/ to dist/ with .js imports, copies the .mjs files, and stamps it: bin runs the build', async () => {
+  it('bundles src/ into dist/, copies the .mjs files, and stamps it: bin runs the build, even without node_modules', async () => {
     const dir = fakeTree();
     fs.writeFileSync(path.join(dir, 'src/cli/greet.ts'), "export const greet = (who: string): string => `built ${who}`;\n");
     fs.writeFileSync(path.join(dir, 'src/cli/main.ts'), "import { greet } from './greet.ts';\nexport async function main(argv: string[]): Promise<void> {\n  process.stdout.write(greet(argv.join(' ')) + '\\n');\n}\n");
     fs.writeFileSync(path.join(dir, 'src/cli/boot.mjs'), '// a worker bootstrap\n');
     const r = await run([path.join(dir, 'scripts/build.mjs')], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(dir, 'dist/cli/main.js'), 'utf8')).toContain('from "./greet.js"');
+    expect(fs.existsSync(path.join(dir, 'dist/cli/greet.js'))).toBe(false);
     expect(fs.readFileSync(path.join(dir, 'dist/cli/boot.mjs'), 'utf8')).toBe('// a worker bootstrap\n');
     expect(distIsFresh(dir)).toBe(true);
-    // node_modules/tsx unlinked: only the compiled code can answer now
+    // node_modules/tsx unlinked: only the built code can answer now
     fs.unlinkSync(path.join(dir, 'node_modules'));
     expect(await run([path.join(dir, 'bin/initbench.js'), 'ok'], { cwd: dir })).toMatchObject({ status: 0, stdout: 'built ok\n' });
+  });
+
+  it('a task module (it exports handlers) is dist/X.js, the one instance a worker gets by its URL; import.meta.url is the module\'s dist/ path', async () => {
+    const dir = fakeTree();
+    fs.mkdirSync(path.join(dir, 'src/stage'));
+    fs.writeFileSync(path.join(dir, 'src/stage/tasks.ts'), "export const handlers = { n: 0 };\nexport const url = import.meta.url;\n");
+    // main imports the task module as the main thread does, then by its URL as a pool worker does
+    fs.writeFileSync(
+      path.join(dir, 'src/cli/main.ts'),
+      [
+        "import { fileURLToPath } from 'node:url';",
+        "import { handlers, url } from '../stage/tasks.ts';",
+        'export async function main(): Promise<void> {',
+        '  const byUrl = (await import(url)) as { handlers: unknown };',
+        "  process.stdout.write(`${fileURLToPath(url).slice(process.cwd().length + 1)} ${byUrl.handlers === handlers}\\n`);",
+        '}',
+        '',
+      ].join('\n'),
+    );
+    expect(await run([path.join(dir, 'bin/initbench.js')], { cwd: dir })).toMatchObject({ status: 0, stdout: 'src/stage/tasks.ts true\n' });
+    expect((await run([path.join(dir, 'scripts/build.mjs')], { cwd: dir })).status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'dist/stage/tasks.js'))).toBe(true);
+    expect(await run([path.join(dir, 'bin/initbench.js')], { cwd: dir })).toMatchObject({ status: 0, stdout: 'dist/stage/tasks.js true\n' });
+  });
+
+  it('yargs\' help from the bundle is the help from the sources, wide, emoji and combining characters included', async () => {
+    const dir = fakeTree();
+    const describe = 'wide 漢字 and 🎉 emoji, ≤ narrow, e\\u0301 combined, ℝ, and plain words to wrap the line';
+    fs.writeFileSync(
+      path.join(dir, 'src/cli/main.ts'),
+      `import yargs from 'yargs';\nexport async function main(argv: string[]): Promise<void> {\n  await yargs(argv).scriptName('x').wrap(50).command('go', '${describe}').parseAsync();\n}\n`,
+    );
+    const fromSrc = await run([path.join(dir, 'bin/initbench.js'), '--help'], { cwd: dir });
+    expect(fromSrc.status, fromSrc.stderr).toBe(0);
+    // the layout counts 漢字 and 🎉 two columns each: the wrapped line ends earlier than 50
+    expect(fromSrc.stdout).toContain('  x go  wide 漢字 and 🎉 emoji, ≤ narrow, é\n');
+    expect((await run([path.join(dir, 'scripts/build.mjs')], { cwd: dir })).status).toBe(0);
+    expect(distIsFresh(dir)).toBe(true);
+    expect(await run([path.join(dir, 'bin/initbench.js'), '--help'], { cwd: dir })).toEqual(fromSrc);
+  });
+});
+
+describe('scripts/string-width.mjs, the bundle\'s string-width for yargs\' help', () => {
+  it('measures itself only characters that string-width 8 makes one column wide and that never join a neighbour into one grapheme', async () => {
+    const { default: stringWidth, ONE_COLUMN } = await import('../scripts/string-width.mjs');
+    const yargsRequire = createRequire(createRequire(import.meta.url).resolve('yargs/package.json'));
+    const { default: stringWidth8 } = (await import(pathToFileURL(yargsRequire.resolve('string-width')).href)) as { default: (s: string) => number };
+    const segmenter = new Intl.Segmenter();
+    const bad: string[] = [];
+    let own = 0;
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      if (!ONE_COLUMN.test(ch)) continue;
+      own++;
+      const s = `a${ch}${ch}b`;
+      if (stringWidth8(ch) !== 1 || stringWidth8(s) !== 4 || [...segmenter.segment(s)].length !== 4 || stringWidth(s) !== 4) bad.push(c.toString(16));
+    }
+    expect(bad).toEqual([]);
+    // ASCII, Latin, Greek, Cyrillic, punctuation, arrows, math, box drawing: thousands, not a vacuous few
+    expect(own).toBeGreaterThan(3000);
+    for (const ch of ['\u00ad', '\u0301', '\u200d', '\ufe0f', '\u1100', '漢', '\ud83c']) expect(ONE_COLUMN.test(`a${ch}`), ch).toBe(false);
   });
 });
 
