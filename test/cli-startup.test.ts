@@ -17,6 +17,7 @@ import { summarize } from '../src/check/table.ts';
 import type { CheckRow } from '../src/core/types.ts';
 import { STAMP, distIsFresh, sourceFingerprint } from '../scripts/dist-stamp.mjs';
 import { COMMANDS, commandName } from '../src/cli/commands/index.ts';
+import { COMMAND_CASES, HELP_COMMANDS, commandCaseName } from '../src/perf/commands.ts';
 import { loadedBy } from './fixtures/loads/loaded-by.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +47,16 @@ describe('start-up loads nothing heavy', () => {
     const loads = loadedBy('test/fixtures/loads/all-commands.ts');
     for (const c of COMMANDS) expect(loads.some((u) => u.endsWith(`/src/cli/commands/${commandName(c)}.ts`)), c.command).toBe(true);
     expect(heavy(loads)).toEqual([]);
+  });
+});
+
+describe('npm run perf --sections commands', () => {
+  it('times the --help of every command the CLI has, against the start-up target', () => {
+    expect([...HELP_COMMANDS].sort()).toEqual(COMMANDS.map(commandName).sort());
+    for (const name of HELP_COMMANDS) {
+      const c = COMMAND_CASES.find((x) => commandCaseName(x) === `initbench ${name} --help`);
+      expect(c?.target?.ms, name).toBe(250);
+    }
   });
 });
 
