@@ -18,6 +18,7 @@ import { cotangentSeed, makeProbeBatch, probeRun } from '../src/probe/index.ts';
 import { planPoint } from '../src/suite/index.ts';
 import { builtinRun } from '../src/arch/index.ts';
 import type { Moments } from '../src/core/types.ts';
+import { normalizeInitSpec } from '../src/init/index.ts';
 import { readUserTopology } from '../src/usermodel/topology.ts';
 import { loadUserModel } from '../src/usermodel/load.ts';
 import { probeLoaded, probeUserModel } from '../src/usermodel/probe.ts';
@@ -187,7 +188,22 @@ describe('usermodel diagnosis: a net built to fail', () => {
     expect(perLayer).toBeGreaterThan(0.8);
     expect(perLayer).toBeLessThan(1.25);
     expect(after.gradFirstOverLast!).toBeGreaterThan(1e3 * d.before.gradFirstOverLast!);
-    expect(d.sentences[0]).toMatch(/^conv1–conv20: the signal \(Var of pre-activations\) shrinks × 0\.\d+ per layer .* declared glorotNormal, theory × 0\.\d+ per layer → he-normal: × [01]\.\d+ per layer/);
+    expect(d.sentences[0]).toMatch(/^conv1–conv20: the signal \(Var of pre-activations\) shrinks × 0\.\d+ per layer .* init glorotNormal, theory × 0\.\d+ per layer → he-normal: × [01]\.\d+ per layer/);
     expect(d.sentences.some((s) => /glorotNormal draws from a normal truncated at ±2σ without correcting σ: 0\.774×/.test(s))).toBe(true);
+  });
+
+  it('--init he-normal over the same kind of net: the diagnosis judges he-normal (untruncated, gain fits) and changes nothing; --init tfjs:heNormal is truncated', async () => {
+    const hand = handBuiltPlain({ depth: 6, width: 16, size: 8, classes: 10, activation: 'relu', kernelInitializer: 'glorotNormal' });
+    const topo = readUserTopology(await save(hand, 'override'));
+    hand.dispose();
+    const data = { source: 'gaussian' as const, batch: 8, std: 1 };
+    const he = await runDiagnosis({ topology: topo, seeds: [1], data, init: { all: normalizeInitSpec('he-normal') } });
+    expect(he.after).toBeNull();
+    expect(he.diagnosis.advice.map((a) => [a.declared, a.truncated, a.gainMismatch])).toEqual(Array(7).fill(['he-normal', false, false]));
+    const tfjsHe = await runDiagnosis({ topology: topo, seeds: [1], data, init: { all: normalizeInitSpec('tfjs:heNormal') } });
+    const convs = tfjsHe.diagnosis.advice.filter((a) => a.className === 'Conv2D');
+    // tfjs's heNormal: σ_w² = 2·0.774 = 1.55 < 2/1.25, and truncated
+    expect(convs.every((a) => a.declared === 'tfjs:heNormal' && a.truncated && a.gainMismatch)).toBe(true);
+    expect(tfjsHe.diagnosis.applied.map((x) => x.recommended)).toEqual([...Array(6).fill('he-normal'), 'lecun-normal']);
   });
 });

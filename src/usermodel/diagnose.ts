@@ -13,18 +13,22 @@
  * with the recommendation then gives the same statistics after.
  */
 import type { ActivationName, InitSpec } from '../core/types.ts';
-import { TRUNCATED_VARIANCE_FACTOR, fans, normalizeInitSpec } from '../init/index.ts';
+import { TRUNCATED_VARIANCE_FACTOR, fans, nominalMoments, normalizeInitSpec, trueMoments } from '../init/index.ts';
 import { activationGain, meanField, secondMomentFactor } from '../theory/index.ts';
 import type { AggregateProbe } from '../probe/probe.ts';
 import type { InitOverride } from './load.ts';
 import { probeUserModel, type UserProbeOptions, type UserProbeResult } from './probe.ts';
-import type { UserLayerInfo, UserTopology } from './topology.ts';
+import { headLayers, type UserLayerInfo, type UserTopology } from './topology.ts';
 
 /** Over how many consecutive layers a change is judged, and the factor that is too much. */
 export const WINDOW = 5;
 export const WINDOW_FACTOR = 2;
-/** A layer's σ_w² may differ from its target by this factor before it is called a mismatch. */
-export const GAIN_TOLERANCE = 1.25;
+/**
+ * A layer's σ_w² may differ from its target by this factor before it is called a mismatch: the
+ * per-layer factor that compounds to WINDOW_FACTOR over WINDOW layers (2^(1/4) ≈ 1.19), so a mismatch
+ * is what would, repeated, make a flagged range.
+ */
+export const GAIN_TOLERANCE = WINDOW_FACTOR ** (1 / (WINDOW - 1));
 /** Fractions of dead or saturated units that make a hot spot. */
 export const HOT_SPOT = 0.1;
 
@@ -45,11 +49,11 @@ export interface LayerAdvice {
   name: string;
   className: string;
   activation: string | null;
-  /** the declared initializer as tfjs names it (glorotNormal, …) or its class and config */
+  /** the initializer the probe drew with: the declared one as tfjs names it (glorotNormal, …), or the --init / --init-map one */
   declared: string;
-  /** drawn by tfjs from an uncorrected truncated normal */
+  /** drawn from a normal truncated at ±2σ without correcting σ (tfjs's VarianceScaling 'normal', truncatedNormal) */
   truncated: boolean;
-  /** E[W²] over the declared initializer's nominal variance, null when it names none */
+  /** E[W²] over that initializer's nominal variance, null when it names none */
   drawnOverNominal: number | null;
   sigmaW2: number;
   /** σ_w² the following activation's gain asks for */
@@ -262,14 +266,31 @@ export function diagnose(
   topo: UserTopology,
   before: { results: UserProbeResult[]; aggregate: AggregateProbe },
   after: { results: UserProbeResult[]; aggregate: AggregateProbe; applied: string[] } | null,
+  /** the initializers the probe applied over the declared ones (default: none) */
+  init: InitOverride = { all: 'keep' },
 ): Diagnosis {
   const kernels = topo.layers.filter((l) => l.kind !== 'other');
+  const heads = headLayers(topo);
+  /** an --init/--init-map layer: its name, whether it truncates, its nominal variance (src/init's registry) */
+  const overridden = (l: UserLayerInfo): { name: string; truncated: boolean; nominal: number } | null => {
+    const spec = init.perLayer?.[l.name] ?? (init.all === 'keep' ? null : init.all);
+    if (spec === null) return null;
+    // a depthwise kernel is drawn as [kh,kw,1,cin·m] (load.ts), so its fans are those of that shape
+    const k = l.kernelShape!;
+    const shape = l.className === 'Conv2D' || l.className === 'Dense' ? k : [k[0]!, k[1]!, 1, k[2]! * k[3]!];
+    const act = l.pointwise !== null ? { name: 'linear' as const } : actOf(l);
+    const ctx = { role: heads.has(l.name) ? ('head' as const) : ('plain' as const) };
+    const nominal = nominalMoments(spec, shape, act, ctx).variance;
+    const drawn = trueMoments(spec, shape, act, ctx).variance;
+    return { name: spec.name, truncated: nominal > 0 && drawn / nominal < 0.9, nominal };
+  };
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   const advice: LayerAdvice[] = kernels.map((l, j) => {
     const sigmaW2 = mean(before.results.map((r) => r.layers[j]!.sigmaW2));
     const w2 = mean(before.results.map((r) => r.layers[j]!.weightSecondMoment));
     const rec = recommend(l);
-    const nominal = nominalVariance(l.kernelInitializer, l.kernelShape!);
+    const over = overridden(l);
+    const nominal = over !== null ? over.nominal : nominalVariance(l.kernelInitializer, l.kernelShape!);
     const stats = before.aggregate.layers[j]!.stats;
     const bnAfter = l.bnAfter !== null;
     const mf = meanField(actOf(l), rec.target, 0);
@@ -277,8 +298,8 @@ export function diagnose(
       name: l.name,
       className: l.className,
       activation: l.activation,
-      declared: describeInit(l.kernelInitializer),
-      truncated: isTruncated(topo, l.kernelInitializer),
+      declared: over !== null ? over.name : describeInit(l.kernelInitializer),
+      truncated: over !== null ? over.truncated : isTruncated(topo, l.kernelInitializer),
       drawnOverNominal: nominal !== null && nominal > 0 ? w2 / nominal : null,
       sigmaW2,
       target: rec.target,
@@ -311,10 +332,13 @@ export function diagnose(
     const decl = [...new Set(inRange.map((a) => a.declared))].join(', ');
     const changed = new Set(after?.applied ?? []);
     const recs = [...new Set(inRange.filter((a) => changed.has(a.name)).map((a) => a.recommended))].join(', ');
-    let line = `${span}: ${what} ${r.change} × ${f3(r.perLayer)} per layer (${f3(r.from)} → ${f3(r.to)}); declared ${decl}`;
+    let line = `${span}: ${what} ${r.change} × ${f3(r.perLayer)} per layer (${f3(r.from)} → ${f3(r.to)}); init ${decl}`;
     // the step into layer l+1 is layer l+1's σ_w²·E[φ(z)²]: the range's first layer sets no step inside it
     const th = inRange.slice(1).map((a) => a.factorNow).filter((x): x is number => x !== null);
     if (th.length > 0 && r.direction === 'forward') line += `, theory × ${f3(Math.exp(mean(th.map(Math.log))))} per layer`;
+    const at = new Map(topo.layers.map((l, i) => [l.name, i]));
+    const pools = topo.layers.filter((l, i) => l.className === 'MaxPooling2D' && i > at.get(r.first)! && i < at.get(r.last)!).map((l) => l.name);
+    if (pools.length > 0 && r.direction === 'forward' && r.change === 'grows') line += ` (max pooling inside, ${pools.join(', ')}: each window's largest value raises E[x²], which the length map does not count)`;
     if (af !== null && recs === '') line += '; the recommendation changes none of these kernels (batch norm follows them or their gain fits)';
     if (af !== null && recs !== '') {
       const same = af.layers.slice(idx.get(r.first)!, idx.get(r.last)! + 1);
@@ -390,10 +414,10 @@ export async function runDiagnosis(opts: Omit<UserProbeOptions, 'model'>): Promi
   diagnosis: Diagnosis;
 }> {
   const before = await probeUserModel(opts);
-  const first = diagnose(opts.topology, before, null);
+  const first = diagnose(opts.topology, before, null, opts.init);
   const change = layersToChange(first);
   if (change.length === 0) return { before, after: null, diagnosis: first };
   const init: InitOverride = { all: opts.init?.all ?? 'keep', perLayer: { ...(opts.init?.perLayer ?? {}), ...Object.fromEntries(change.map((c) => [c.name, c.spec])) } };
   const after = await probeUserModel({ ...opts, init });
-  return { before, after, diagnosis: diagnose(opts.topology, before, { ...after, applied: change.map((c) => c.name) }) };
+  return { before, after, diagnosis: diagnose(opts.topology, before, { ...after, applied: change.map((c) => c.name) }, opts.init) };
 }

@@ -16,7 +16,7 @@ import { deriveSeed } from '../core/rng.ts';
 import { ACTIVATION_NAMES } from '../init/index.ts';
 import { createInitializer } from '../init/tfjs.ts';
 import { readFileSync } from 'node:fs';
-import { overrideTargets, readUserTopology, type InitOverride, type UserLayerInfo, type UserTopology } from './topology.ts';
+import { headLayers, overrideTargets, readUserTopology, type InitOverride, type UserLayerInfo, type UserTopology } from './topology.ts';
 
 export type { InitOverride } from './topology.ts';
 
@@ -99,25 +99,6 @@ function drawKernel(spec: InitSpec, info: LayerInit, act: ActivationSpec, depthw
   const drawShape = depthwise ? [shape[0]!, shape[1]!, 1, shape[2]! * shape[3]!] : shape;
   const init = createInitializer(spec, { ...info, shape: drawShape }, act);
   return tf.tidy(() => tf.reshape(init.apply(drawShape, 'float32'), shape));
-}
-
-/** Which layers feed the model's output with no activation of their own: they draw as heads (gain 1). */
-function headLayers(topo: UserTopology): Set<string> {
-  const out = topo.layers[topo.layers.length - 1]!;
-  const heads = new Set<string>();
-  const byName = new Map(topo.layers.map((l) => [l.name, l]));
-  const stack = [out];
-  // walk back from the output through layers without a kernel; the kernels met there produce the logits
-  while (stack.length > 0) {
-    const l = stack.pop()!;
-    if (l.kind !== 'other') {
-      if (l.activation === null || l.activation === 'softmax') heads.add(l.name);
-      continue;
-    }
-    if (l.className === 'Activation' || l.className === 'ReLU' || l.className === 'LeakyReLU' || l.className === 'ELU') continue;
-    for (const s of l.inbound) stack.push(byName.get(s)!);
-  }
-  return heads;
 }
 
 /**

@@ -784,3 +784,26 @@ export function overrideTargets(topo: UserTopology, override: InitOverride): { l
   }
   return out;
 }
+
+/**
+ * The kernels whose output reaches the model's output through no activation (or a softmax): they make
+ * the logits and draw as heads (gain 1), as src/init treats initbench's own head.
+ */
+export function headLayers(topo: UserTopology): Set<string> {
+  const byName = new Map(topo.layers.map((l) => [l.name, l]));
+  const heads = new Set<string>();
+  const stack = [topo.layers[topo.layers.length - 1]!];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const l = stack.pop()!;
+    if (seen.has(l.name)) continue;
+    seen.add(l.name);
+    if (l.kind !== 'other') {
+      if (l.activation === null || l.activation === 'softmax') heads.add(l.name);
+      continue;
+    }
+    if (ACTIVATION_LAYERS.has(l.className) && l.className !== 'Softmax') continue;
+    for (const s of l.inbound) stack.push(byName.get(s)!);
+  }
+  return heads;
+}
