@@ -79,6 +79,9 @@ const plugin = {
     b.onLoad({ filter: /\.ts$/ }, (args) => {
       if (!args.path.startsWith(src + path.sep)) return undefined;
       const text = fs.readFileSync(args.path, 'utf8');
+      // these would name the chunk's folder, not the module's
+      const other = /\bimport\.meta\.(dirname|filename|resolve)\b/.exec(text);
+      if (other !== null) throw new Error(`${path.relative(root, args.path)}: ${other[0]} would name the bundle's chunk in dist/; derive it from import.meta.url`);
       if (!text.includes('import.meta.url')) return undefined;
       const rel = path.relative(src, args.path).replace(/\.ts$/, '.js').split(path.sep).join('/');
       return { contents: text.replaceAll('import.meta.url', JSON.stringify(MODULE_URL + rel)), loader: 'ts' };
@@ -111,7 +114,9 @@ try {
   });
 } catch (e) {
   const first = e.errors?.[0];
-  fail(first !== undefined ? `${first.location !== null ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}` : e.message);
+  // a plugin's error (ours above) says where itself; esbuild's own name the source line
+  const where = first?.location !== null && first?.location !== undefined && first.pluginName === '' ? `${first.location.file}:${first.location.line}: ` : '';
+  fail(first !== undefined ? `${where}${first.text}` : e.message);
 }
 
 for (const f of result.outputFiles) {
