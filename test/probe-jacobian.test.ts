@@ -133,3 +133,49 @@ describe('projectionMoments', () => {
     expect(flat.varS2Stderr).toBe(0);
   });
 });
+
+describe("Pennington et al.'s claims, measured (projections, 1×1 convs of width 64 on 4×4×64 inputs)", () => {
+  beforeAll(async () => {
+    await readyBackend('wasm');
+  });
+
+  /** v = Var[s²]/E[s²]² (the spectrum's relative spread) and its standard error, from the probe. */
+  async function spread(act: string, init: string, gain: number, sigmaB2: number, depth: number, projections = 48): Promise<{ v: number; se: number; theory: number }> {
+    const s = spec({
+      init: { name: init, gain },
+      activation: act,
+      kernel: 1,
+      width: 64,
+      depth,
+      bias: { sigmaB2 },
+      input: { height: 4, width: 4, channels: 64 },
+      probe: { batch: 1, jacobian: { method: 'projection', projections } },
+    });
+    const batch = makeProbeBatch(s);
+    const m = await buildRunModel(s);
+    try {
+      const j = (await probeRun(s, m, batch, 0)).jacobian!;
+      const m2 = j.meanS2 ** 2;
+      return { v: j.varS2 / m2, se: j.varS2Stderr! / m2 + (2 * j.varS2 * j.meanS2Stderr!) / (m2 * j.meanS2), theory: j.theory!.varS2 / j.theory!.meanS2 ** 2 };
+    } finally {
+      m.dispose();
+      batch.dispose();
+    }
+  }
+
+  it('tanh σ_w² = 1.761 σ_b² = 0.05: the Gaussian spread grows with depth (5 → 20 layers) and exceeds the orthogonal one at depth 20, each by > 4 SE, as the theory says', async () => {
+    const g5 = await spread('tanh', 'he-normal', 1.3270097, 0.05, 5);
+    const g20 = await spread('tanh', 'he-normal', 1.3270097, 0.05, 20);
+    const o20 = await spread('tanh', 'orthogonal', 1.3270097, 0.05, 20);
+    expect(g20.theory).toBeGreaterThan(g5.theory);
+    expect(g20.v - g5.v).toBeGreaterThan(4 * Math.hypot(g20.se, g5.se));
+    expect(g20.theory).toBeGreaterThan(o20.theory);
+    expect(g20.v - o20.v).toBeGreaterThan(4 * Math.hypot(g20.se, o20.se));
+  });
+
+  it('relu: no isometry even with orthogonal weights at σ_w² = 2 (depth 20, 96 projections: relative spread > 5, 4 SE clear; theory L − 1 = 19)', async () => {
+    const r = await spread('relu', 'orthogonal', Math.SQRT2, 0, 20, 96);
+    expect(r.theory).toBe(19);
+    expect(r.v - 5).toBeGreaterThan(4 * r.se);
+  });
+});
