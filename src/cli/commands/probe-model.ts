@@ -11,6 +11,7 @@ import { normalizeInitSpec } from '../../init/index.ts';
 import { overrideTargets, readUserTopology, type InitOverride, type UserTopology } from '../../usermodel/topology.ts';
 import type { Diagnosis } from '../../usermodel/diagnose.ts';
 import type { AggregateProbe } from '../../probe/probe.ts';
+import { BUILTIN_DEFAULTS } from '../../suite/defaults.ts';
 import { parseBackend, typedToken, wholeNumber } from '../options.ts';
 import { fmtNum, formatTable } from '../table.ts';
 
@@ -75,7 +76,7 @@ export function parseModelProbeArgs(a: ModelProbeArgs): ModelProbeOptions {
   overrideTargets(topology, init);
   const seeds = wholeNumber('seeds', a.seeds, 1, 1000);
   const seed = wholeNumber('seed', a.seed, 1, 2147483647);
-  const batch = a.batch === undefined ? 16 : wholeNumber('batch', a.batch, 1, 4096);
+  const batch = a.batch === undefined ? BUILTIN_DEFAULTS.probe.batch : wholeNumber('batch', a.batch, 1, 4096);
   let data: ModelProbeOptions['data'];
   const kind = a.data ?? 'gaussian';
   if (kind === 'gaussian') {

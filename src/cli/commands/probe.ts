@@ -195,7 +195,7 @@ export function formatProbe(o: ProbeCliOptions, agg: AggregateProbe, backend: st
 export const probeCommand: CommandModule<object, Args> = {
   builder: (y) =>
     y
-      .option('init', { type: 'string', describe: `initializer name (see \`initbench list\`) or a JSON object with options (default ${BUILTIN_DEFAULTS.init})` })
+      .option('init', { type: 'string', describe: `initializer name (see \`initbench list\`) or a JSON object with options (default ${BUILTIN_DEFAULTS.init}; with --model: keep, the model's own)` })
       .option('activation', { type: 'string', choices: ACTIVATION_NAMES, describe: `activation (default ${BUILTIN_DEFAULTS.activation})` })
       .option('alpha', { type: 'number', describe: 'leaky_relu slope or elu alpha' })
       .option('depth', { type: 'number', describe: `conv layers (default ${BUILTIN_DEFAULTS.depth}, as in suites)` })
