@@ -158,6 +158,12 @@ describe('planning a model suite', () => {
     expect(msg).toMatch(/lsuv\.json: matrix\.init\[1\]: expected an initializer that draws each kernel on its own for a model arch, got "lsuv"/);
   });
 
+  it("the correlation and Jacobian probes are the built-in nets' (a model run has no such map): planning errors", () => {
+    const msg = planError(writeSuite('probes', { defaults: { arch: MODEL_ARCH, probe: { correlation: {}, jacobian: { method: 'projection' } } }, matrix: { init: ['he-normal'] } }));
+    expect(msg).toContain('probes.json: defaults.probe.jacobian: expected a built-in plain net for the Jacobian probe, got a model file');
+    expect(msg).toContain('probes.json: defaults.probe.correlation: expected a built-in net for the correlation probe, got a model file');
+  });
+
   it('the schema says what an arch may be', () => {
     const msg = planError(writeSuite('schema', { matrix: { arch: [{ kind: 'model' }] } }));
     expect(msg).toContain('matrix.arch[0].path: expected a non-empty string, got nothing');

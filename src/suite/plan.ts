@@ -361,6 +361,9 @@ function normalizePoint(p: RawPoint, opts: PlanOptions, problems: Problems, mode
     if (probe.jacobian !== undefined && arch.kind === 'model') {
       problems.add(`${o('probe')}.jacobian`, `expected a built-in plain net for the Jacobian probe, got a model file (in ${p.label})`);
     }
+    if (probe.correlation !== undefined && arch.kind === 'model') {
+      problems.add(`${o('probe')}.correlation`, `expected a built-in net for the correlation probe, got a model file (in ${p.label})`);
+    }
     if (probe.jacobian !== undefined && arch.kind !== 'model') {
       const map = jacobianMap(arch, input);
       if ('problem' in map) problems.add(`${o('probe')}.jacobian`, `${map.problem} (in ${p.label})`);
