@@ -147,7 +147,7 @@ export function phaseDiagramChart(cells: readonly PhaseCell[], curve: readonly P
   const curveEnc = {
     x: { field: 'sigmaW2', type: 'quantitative' },
     y: { field: 'depth', type: 'quantitative' },
-    strokeDash: { field: 'series', type: 'nominal', title: 'trainable depth', scale: { domain: ['fitted', 'paper'], range: [[1, 0], [6, 4]] }, legend: { ...LEGEND_TOP, labelExpr: "datum.label === 'fitted' ? 'fitted m·ξ_c' : 'paper: 6 ξ_c'" } },
+    strokeDash: { field: 'series', type: 'nominal', title: 'trainable depth', scale: { domain: ['fitted', 'paper'], range: [[1, 0], [6, 4]] }, legend: { ...LEGEND_TOP, symbolType: 'stroke', symbolStrokeColor: '#333', labelExpr: "datum.label === 'fitted' ? 'fitted m·ξ_c' : 'paper: 6 ξ_c'" } },
     tooltip: [{ field: 'series', title: 'curve' }, { field: 'sigmaW2', title: 'σ_w²', format: '.4~g' }, { field: 'depth', title: 'depth', format: '.3~g' }],
   };
   return facetOrLayer({
