@@ -66,7 +66,7 @@ describe('bias variance in the theory', () => {
 describe('mean field per conv layer', () => {
   it('relu at σ_w² = 2 (He): critical, q* = 1, χ₁ = 1, infinite depth scale (null)', () => {
     for (const l of theory('plain', { name: 'relu' }, [2, 2, 2])) {
-      expect(l.meanField).toEqual({ sigmaW2: 2, qStar: 1, chi1: 1, depthScale: null, converged: true });
+      expect(l.meanField).toEqual({ sigmaW2: 2, qStar: 1, chi1: 1, depthScale: null, converged: true, slope: 1, stable: null, perturbed: [0.999, 1.001] });
     }
   });
 
@@ -93,7 +93,7 @@ describe('mean field per conv layer', () => {
   });
 
   it('relu at σ_w² = 3: no fixed point, so q*, χ₁ and depth scale are null', () => {
-    expect(theory('plain', { name: 'relu' }, [3, 3, 3])[1]!.meanField).toEqual({ sigmaW2: 3, qStar: null, chi1: null, depthScale: null, converged: false });
+    expect(theory('plain', { name: 'relu' }, [3, 3, 3])[1]!.meanField).toEqual({ sigmaW2: 3, qStar: null, chi1: null, depthScale: null, converged: false, slope: null, stable: null, perturbed: null });
   });
 
   it.each(['batchnorm', 'residual', 'residual-bn'] as const)('%s: null (the length map is not a plain net’s)', (kind) => {

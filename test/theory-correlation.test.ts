@@ -17,9 +17,12 @@ import {
   gaussHermite,
   gaussianPairExpectation,
   jacobianSpectrumMoments,
+  lengthMap,
   meanField,
+  paddingFactor,
   phaseBoundary,
   phaseDiagram,
+  predictLayersDetailed,
   reluCorrelationClosedForm,
   SCHOENHOLZ_TRAINABLE_MULTIPLE,
   trainableDepth,
@@ -117,10 +120,12 @@ describe('fixed point c*, χ_c and ξ_c', () => {
     close(fp.cStar, 0.4468042323442656, 1e-11, 0);
     close(fp.chiC!, 0.9187167749137727, 1e-11, 0);
     close(fp.xiC, -1 / Math.log(0.9187167749137727), 0, 1e-9);
-    // c* is a fixed point of the map and attracting: a trajectory from c = 0.99 reaches it
+    // c* is a fixed point of the map, and |c_l − c*| decays like χ_c^l: from c* + 0.05, after 100 layers it is
+    // between 0.05·0.91^100 and 0.05·0.93^100 (χ_c = 0.9187)
     close(correlationMap(tanh, fp.qStar!, fp.qStar!, fp.cStar, 2.5, 0.05), fp.cStar, 1e-13, 0);
-    const traj = correlationTrajectory(tanh, 2.5, 0.05, fp.qStar!, 0.99, 400);
-    close(traj.at(-1)!, fp.cStar, 1e-10, 0);
+    const gap = correlationTrajectory(tanh, 2.5, 0.05, fp.qStar!, fp.cStar + 0.05, 100).at(-1)! - fp.cStar;
+    expect(gap).toBeGreaterThan(0.05 * 0.91 ** 100);
+    expect(gap).toBeLessThan(0.05 * 0.93 ** 100);
   });
   it('tanh σ_b=0 σ_w²=3 (chaotic): c* = 0 exactly (the c-map of an odd φ is odd), χ_c = σ_w² E[φ′]²', () => {
     const fp = correlationFixedPoint(tanh, 3, 0);
@@ -325,5 +330,28 @@ describe('phase boundary, phase diagram, trainable depth', () => {
   it('trainableDepth: multiple·ξ_c, Infinity at criticality; Schoenholz et al.’s multiple is 6', () => {
     expect(trainableDepth(10, SCHOENHOLZ_TRAINABLE_MULTIPLE)).toBe(60);
     expect(trainableDepth(correlationFixedPoint(relu, 2, 0).xiC, 6)).toBe(Infinity);
+  });
+});
+
+describe('σ_b² in the per-layer CNN predictions', () => {
+  const arch = { kind: 'plain' as const, depth: 6, width: 32, kernel: 3, padding: 'same' as const, bias: true, downsample: { at: [], mode: 'stride' as const } };
+  const input = { height: 8, width: 8, channels: 3 };
+  const V = (l: number): number => 1.8 / (9 * (l === 0 ? 3 : 32));
+  const detail = predictLayersDetailed({ arch, input, activation: tanh, weightVariances: Array.from({ length: 6 }, (_, l) => V(l)), inputVariance: 0.7, biasVariance: 0.05 });
+  it('tanh σ_b²=0.05, no padding: every layer follows the length map q′ = σ_w² E[tanh(√q z)²] + σ_b² (σ_w² = 9·32·Var(W) = 1.8; rtol 1e-12)', () => {
+    let q = 9 * 3 * V(0) * 0.7 + 0.05;
+    for (const d of detail) {
+      close(d.preVarianceNoPadding!, q, 0, 1e-12);
+      q = lengthMap(tanh, q, 1.8, 0.05);
+    }
+  });
+  it('layer 1 with zero padding on 8×8: E[z²] = σ_w²·(tap fraction)·E[x²] + σ_b², the bias at every position whatever its taps', () => {
+    close(detail[0]!.preSecondMoment, 1.8 * paddingFactor(8, 8, 3) * 0.7 + 0.05, 0, 1e-14);
+    // the biases are one offset per channel: the variance over all entries loses Var(channel mean) = σ_b²/width
+    close(detail[0]!.preVariance!, detail[0]!.preSecondMoment - 0.05 / 32, 0, 1e-14);
+  });
+  it('bias: false ignores biasVariance', () => {
+    const none = predictLayersDetailed({ arch: { ...arch, bias: false }, input, activation: tanh, weightVariances: Array.from({ length: 6 }, (_, l) => V(l)), inputVariance: 0.7, biasVariance: 0.05 });
+    close(none[0]!.preSecondMoment, 1.8 * paddingFactor(8, 8, 3) * 0.7, 0, 1e-14);
   });
 });

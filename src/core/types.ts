@@ -255,10 +255,19 @@ export interface MeanFieldTheory {
   qStar: number | null;
   /** σ_w²·E[φ′(√q* z)²]: the per-layer factor on correlations' distance from 1 and on gradient variance */
   chi1: number | null;
-  /** 1/|ln χ₁| layers; null at χ₁ = 1 exactly (infinite) or without a fixed point */
+  /** 1/|ln χ₁| layers; null at χ₁ = 1 (infinite: theory's Infinity, which JSON cannot hold) or without a fixed point */
   depthScale: number | null;
-  /** false: the map still moved after 5000 steps (e.g. tanh at σ_w² = 1 creeps to q* = 0); values are where it stopped */
+  /** false: the map still moved after 5000 steps; values are where it stopped */
   converged: boolean;
+  /** dq_{l+1}/dq_l at q*; null without a fixed point. Absent in records written before it was added */
+  slope?: number | null;
+  /**
+   * |slope| < 1: q* attracts; false: it repels (gelu and swish at their variance-preserving gains: slope 1.144,
+   * 1.173 — q* = 1 only because the gain put it there); null: marginal (relu σ_w² = 2, σ_b = 0) or no q*
+   */
+  stable?: boolean | null;
+  /** where the length map settles from q*·(1 − 1e-3) and q*·(1 + 1e-3); null entries: it grows without bound */
+  perturbed?: [number | null, number | null] | null;
 }
 
 export interface LayerProbe {

@@ -85,6 +85,7 @@ export function probeWith(o: ProbeWithOptions): ProbeResult {
     weightVariances: o.weightVariances,
     inputVariance: inputSecondMoment,
     biasVariance: biasVarianceOf(spec),
+    batch: batch.shape[0],
   });
   const layers: LayerProbe[] = measured.map((m, j) => ({
     index: m.info.index,

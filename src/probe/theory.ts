@@ -27,6 +27,8 @@ export interface TheoryInputs {
   inputVariance: number;
   /** σ_b² = Var(b) of every conv bias (biasVarianceOf); NaN: no theory (a constant bias) */
   biasVariance: number;
+  /** examples in the probe batch (the finite-width band averages over them); absent: 1 */
+  batch?: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export function theoryForLayers(t: TheoryInputs): LayerTheory[] {
     weightVariances: convVars,
     inputVariance: t.inputVariance,
     biasVariance: t.biasVariance,
+    ...(t.batch === undefined ? {} : { batch: t.batch }),
   });
   const last = detail[L - 1]!;
   const lastInfo = t.layers[L - 1]!;
@@ -89,7 +92,16 @@ function meanFieldOf(t: TheoryInputs): (sigmaW2: number) => MeanFieldTheory | nu
     const mf = meanField(t.activation, sigmaW2, t.biasVariance);
     // JSON has no Infinity: an infinite depth scale (χ₁ = 1) is null, χ₁ says which
     const depthScale = mf.depthScale !== null && Number.isFinite(mf.depthScale) ? mf.depthScale : null;
-    const r: MeanFieldTheory = { sigmaW2, qStar: mf.qStar, chi1: mf.chi1, depthScale, converged: mf.converged };
+    const r: MeanFieldTheory = {
+      sigmaW2,
+      qStar: mf.qStar,
+      chi1: mf.chi1,
+      depthScale,
+      converged: mf.converged,
+      slope: mf.slope,
+      stable: mf.stable,
+      perturbed: mf.perturbed,
+    };
     memo.set(sigmaW2, r);
     return r;
   };

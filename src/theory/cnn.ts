@@ -21,7 +21,7 @@
  *   The input is taken as i.i.d. across positions (the probe's Gaussian batch).
  * - Residual pre-activations x + y are treated as Gaussian with the matched mean and variance.
  */
-import { type Act, derivSecondMoment, firstMoment, fourthMoment, secondMomentFactor } from './activations.ts';
+import { type Act, activationDeriv, activationFn, derivSecondMoment, expectUnder, firstMoment, fourthMoment, ruleUnder, secondMomentFactor } from './activations.ts';
 import { crossMoment, poolStats } from './spatial.ts';
 
 /** Structural copy of core's ArchSpec (theory imports nothing of ours). */
@@ -470,16 +470,108 @@ function tensorMoments(L: LayerState, width: number): { preMean: number; preSeco
   };
 }
 
-/** Finite-width Var[ln ‖z_l‖²] per layer and the ±2σ band around each variance (null with batch norm). */
-function finiteWidth(opts: PredictOptions, variances: number[]): { logNormVariance: number | null; band: [number, number] | null }[] {
+/**
+ * Cov(φ(u)², φ(u′)²)/E[φ(u)²]² for u, u′ ~ N(0, q) with correlation r ≥ 0: the share of κ = E[φ⁴]/E[φ²]² − 1
+ * two correlated samples of one channel have in common (κ at r = 1, 0 at r = 0). relu: the degree-2
+ * arc-cosine kernel (Cho & Saul 2009), E[relu(u)²relu(u′)²] = q²(3 sin θ cos θ + (π − θ)(1 + 2cos²θ))/(2π).
+ * Otherwise Mehler's expansion Σ_{k≥1} r^k b_k, b_k = E[φ(u)² h_k(u/√q)]²/E[φ²]² (h_k the normalised Hermite
+ * polynomials), from one 1-D rule, to k = 100; the b_k are ≥ 0 and sum to κ, so the rest is at most
+ * r^101·(κ − Σ b_k), counted as half that (a band width does not need more).
+ */
+function sharedKappa(act: Act, q: number, r: number): number {
+  const m2 = secondMomentFactor(act, q);
+  if (r <= 0 || !(m2 > 0)) return 0;
+  if (act.name === 'linear') return 2 * r * r;
+  if (act.name === 'relu') {
+    const th = Math.acos(Math.min(1, r));
+    return (2 * (3 * Math.sin(th) * Math.cos(th) + (Math.PI - th) * (1 + 2 * Math.cos(th) ** 2))) / Math.PI - 1;
+  }
+  const K = 100;
+  const phi = activationFn(act);
+  const { x, w } = ruleUnder(act, q);
+  const a = new Float64Array(K + 1);
+  let e4 = 0;
+  const sq = Math.sqrt(q);
+  for (let i = 0; i < x.length; i++) {
+    const f2 = phi(x[i]!) ** 2;
+    e4 += w[i]! * f2 * f2;
+    const z = x[i]! / sq;
+    let hPrev = 1;
+    let h = z;
+    a[1] += w[i]! * f2 * h;
+    for (let k = 1; k < K; k++) {
+      const next = (z * h - Math.sqrt(k) * hPrev) / Math.sqrt(k + 1);
+      hPrev = h;
+      h = next;
+      a[k + 1] += w[i]! * f2 * h;
+    }
+  }
+  let sum = 0;
+  let mass = 0;
+  for (let k = K; k >= 1; k--) {
+    const b = (a[k]! / m2) ** 2;
+    sum = sum * r + b;
+    mass += b;
+  }
+  const kappa = e4 / (m2 * m2) - 1;
+  return r * sum + 0.5 * r ** (K + 1) * Math.max(0, kappa - mass);
+}
+
+/**
+ * For one output position of a k×k conv with this stride: Σ o and Σ o² over the other positions whose
+ * windows overlap its own, o the fraction of taps two windows share (per axis (k − stride·|d|)/k, d the
+ * offset in outputs; the product of the two axes).
+ */
+function windowOverlap(k: number, stride: number): { g1: number; g2: number } {
+  let s1 = 0;
+  let s2 = 0;
+  for (let d = -k; d <= k; d++) {
+    const o = Math.max(0, k - stride * Math.abs(d)) / k;
+    s1 += o;
+    s2 += o * o;
+  }
+  return { g1: s1 * s1 - 1, g2: s2 * s2 - 1 };
+}
+
+/** d ln E[φ(√q z)²]/d ln q = E[φ(u)φ′(u)u]/E[φ(u)²], u ~ N(0, q) (Stein); 1 for relu and linear (homogeneous). */
+function logSlope(act: Act, q: number): number {
+  if (act.name === 'relu' || act.name === 'leaky_relu' || act.name === 'linear') return 1;
+  const m2 = secondMomentFactor(act, q);
+  if (!(q > 0) || !(m2 > 0)) return 1;
+  const phi = activationFn(act);
+  const d = activationDeriv(act);
+  return expectUnder(act, (u) => phi(u) * d(u) * u, q) / m2;
+}
+
+/**
+ * Finite-width Var[ln v̂_l] per layer (v̂_l the measured variance of pre-activation l) and the ±2σ band around
+ * each variance (null with batch norm). See predictLayersDetailed for the model.
+ */
+function finiteWidth(opts: PredictOptions, layers: LayerState[], variances: number[]): { logNormVariance: number | null; band: [number, number] | null }[] {
   const { arch, activation } = opts;
   if (arch.kind === 'batchnorm' || arch.kind === 'residual-bn') return variances.map(() => ({ logNormVariance: null, band: null }));
-  let acc = 0;
-  return variances.map((q) => {
-    const logNormVariance = acc + 2 / arch.width;
+  const n = arch.width;
+  const sb2 = arch.bias ? opts.biasVariance : 0;
+  let V = 0;
+  return variances.map((q, l) => {
+    const L = layers[l]!;
+    const P = (opts.batch ?? 1) * L.vari.h * L.vari.w;
+    // the in-bounds fan-in: the dimension of the patches whose empirical correlation scatters around ρ
+    const F = (l === 0 ? opts.input.channels : n) * arch.kernel ** 2 * paddingFactor(L.inH, L.inW, arch.kernel, L.stride, arch.padding);
+    // overlapping windows of one example share taps: r = ρ + (1 − ρ)·o, o the shared fraction of the window
+    const { g1, g2 } = windowOverlap(arch.kernel, L.stride);
+    const rho = L.rho;
+    const r2 = rho ** 2 + (1 - rho ** 2) ** 2 / F + (2 * rho * (1 - rho) * g1 + (1 - rho) ** 2 * g2) / P;
+    // this layer's own draw: one channel's mean of z² over P samples whose pairwise correlation has E[r²] = r2
+    const logNormVariance = V + (2 / n) * (1 / P + (1 - 1 / P) * r2);
     const sd = Math.sqrt(logNormVariance);
     const m2 = secondMomentFactor(activation, q);
-    acc += (m2 > 0 ? fourthMoment(activation, q) / (m2 * m2) - 1 : 0) / arch.width;
+    const kappa = m2 > 0 ? fourthMoment(activation, q) / (m2 * m2) - 1 : 0;
+    const qNext = variances[l + 1];
+    // the fraction of the next layer's variance that its weights carry (the bias's share does not fluctuate)
+    const b = qNext !== undefined && qNext > 0 ? Math.max(0, 1 - sb2 / qNext) : 1;
+    const shared = sharedKappa(activation, q, Math.sqrt(r2));
+    V = (logSlope(activation, q) * b) ** 2 * V + ((b * b) / n) * (kappa / P + (1 - 1 / P) * shared);
     return { logNormVariance, band: [q * Math.exp(-2 * sd), q * Math.exp(2 * sd)] };
   });
 }
@@ -494,6 +586,8 @@ export interface PredictOptions {
   inputVariance: number;
   /** Var(b) of every conv bias (0 for zero-initialised biases or no bias) */
   biasVariance: number;
+  /** examples in the batch the variances are measured on (the finite-width band; absent: 1) */
+  batch?: number;
 }
 
 /** Extra per-layer detail, for reports and tests. */
@@ -521,12 +615,22 @@ export interface LayerPredictionDetail extends LayerPrediction {
 /**
  * Predicted pre-activation variance, gradient variance and finite-width band for each conv layer.
  *
- * Finite-width band: Var[ln ‖z_l‖²] ≈ Σ_{j<l} κ_j / n_j + 2 / n_l, with κ = E[φ⁴]/E[φ²]² − 1 per unit
- * (κ = 5 for ReLU, giving Hanin & Rolnick's 5·Σ 1/n; the last term is the χ² of layer l's own
- * weights, κ = 2 for a Gaussian). n_l is the number of units that are independent given the layer's
- * input: in a conv layer, its output channels (all positions share a filter), i.e. `width` — equal to
- * fan_in/k² of the next layer. Spatial averaging only narrows the spread, so the band (±2σ in log
- * space, [v·e^{−2σ}, v·e^{2σ}]) is conservative for conv nets, and for residual nets (skips damp it).
+ * Finite-width band (Hanin & Rolnick 2018, made conv- and slope-aware). The units independent given a
+ * layer's input are its n = `width` output channels (positions share a filter); each channel's statistic is
+ * a mean over P = batch·h·w samples whose pairwise correlation r is the layer's ρ (the correlation map from
+ * the independent input: spatialCorrelation) plus the scatter of an empirical correlation of F-dimensional
+ * patches (F the in-bounds fan-in) and the taps overlapping windows of one example share (a share o of
+ * the window: r = ρ + (1 − ρ)o, summed over the overlapping positions, 1/P of all pairs each):
+ * E[r²] = ρ² + (1 − ρ²)²/F + (2ρ(1 − ρ)Σo + (1 − ρ)²Σo²)/P. A channel's mean of z² then has relative
+ * variance (2/n)(1/P + (1 − 1/P)E[r²]), its mean of φ(z)² (κ/P + (1 − 1/P)κ_r)/n with κ = E[φ⁴]/E[φ²]² − 1
+ * (5 for relu) and κ_r = Cov(φ(u)², φ(u′)²)/E[φ²]² at r = √E[r²] (κ at r = 1, 0 at r = 0), and that noise
+ * reaches later layers through each layer's log-slope s = d ln q_{l+1}/d ln q_l = E[φφ′u]/E[φ²]·b,
+ * b = 1 − σ_b²/q_{l+1} (s = 1 for relu; < 1 where the length map contracts, e.g. tanh):
+ *   Var[ln v̂_l] = V_l + (2/n)(1/P + (1 − 1/P)E[r_l²]),   V_{l+1} = s_l² V_l + (b²/n)(κ_l/P + (1 − 1/P)κ_r,l).
+ * With P = 1 this is Hanin & Rolnick's 5·Σ 1/n + 2/n for relu. Approximations: pairs of samples are
+ * exchangeable (overlapping windows and same-example pairs correlate a little more), κ_r is taken at the rms
+ * correlation, pools and skips are not in the slopes, pre-activations are zero-mean. The band is ±2σ in log
+ * space, [v·e^{−2σ}, v·e^{2σ}].
  * Batch-norm nets get null: BN rescales every channel to unit variance on the batch.
  */
 export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDetail[] {
@@ -539,7 +643,7 @@ export function predictLayersDetailed(opts: PredictOptions): LayerPredictionDeta
   const unpadded = forward(opts, plans, unboundedGeometry(arch));
   const G = backward(opts, layers);
   const moments = layers.map((L) => tensorMoments(L, arch.width));
-  const spread = finiteWidth(opts, moments.map((m) => m.preVariance));
+  const spread = finiteWidth(opts, layers, moments.map((m) => m.preVariance));
   return layers.map((L, l) => ({
     index: l + 1,
     preVariance: moments[l]!.preVariance,

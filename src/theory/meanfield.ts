@@ -94,7 +94,13 @@ export function meanField(act: Act, sigmaW2: number, sigmaB2: number): MeanField
   const ln = Math.log(chi1);
   const f = phi(act);
   const d = dphi(act);
-  const slope = q > 0 ? (sigmaW2 * expectUnder(act, (u) => f(u) * d(u) * u, q)) / q : sigmaW2 * d(0) ** 2;
+  // positively homogeneous φ: E[φ(√q z)²] = q·E[φ(z)²], so the slope is σ_w² E[φ(z)²] exactly (relu: σ_w²/2)
+  const homogeneous = act.name === 'relu' || act.name === 'leaky_relu' || act.name === 'linear';
+  const slope = homogeneous
+    ? sigmaW2 * secondMomentFactor(act, 1)
+    : q > 0
+      ? (sigmaW2 * expectUnder(act, (u) => f(u) * d(u) * u, q)) / q
+      : sigmaW2 * d(0) ** 2;
   const marginal = Math.abs(Math.abs(slope) - 1) <= 1e-12;
   const perturbed: [number | null, number | null] = [lengthFixedPoint(act, sigmaW2, sigmaB2, q * (1 - 1e-3)).q, lengthFixedPoint(act, sigmaW2, sigmaB2, q * (1 + 1e-3)).q];
   return {

@@ -80,12 +80,27 @@ export function gaussianExpectation(
     for (let i = 0; i < n; i++) s += weights[i]! * f(mean + sd * Math.SQRT2 * nodes[i]!);
     return s / Math.sqrt(Math.PI);
   }
-  // c is the kink in standard units, clipped to the ±9 the panels cover: a kink far outside (tiny variance)
+  const r = gaussianRule(mean, variance, opts.kink, opts.order ?? 20);
+  let s = 0;
+  for (let i = 0; i < r.x.length; i++) s += r.w[i]! * f(r.x[i]!);
+  return s;
+}
+
+/**
+ * The nodes x_i and weights w_i (Σ w_i ≈ 1) of gaussianExpectation's panel rule for N(mean, variance) split at
+ * `kink`: E[f(x)] ≈ Σ w_i f(x_i), for several integrands over the same nodes at once.
+ */
+export function gaussianRule(mean: number, variance: number, kink: number, order = 20): { x: number[]; w: number[] } {
+  const sd = Math.sqrt(Math.max(0, variance));
+  if (sd === 0) return { x: [mean], w: [1] };
+  // the kink in standard units, clipped to the ±9 the panels cover: a kink far outside (tiny variance)
   // must not stretch the panels over it
-  const c = Math.min(9, Math.max(-9, (opts.kink - mean) / sd));
-  const g = (z: number): number => f(mean + sd * z);
-  const order = opts.order ?? 20;
-  return halfLine(g, c, +1, order) + halfLine(g, c, -1, order);
+  const c = Math.min(9, Math.max(-9, (kink - mean) / sd));
+  const z: number[] = [];
+  const w: number[] = [];
+  halfLine(c, +1, order, z, w);
+  halfLine(c, -1, order, z, w);
+  return { x: z.map((t) => mean + sd * t), w };
 }
 
 /** n-point Gauss–Legendre rule on [−1, 1], by Newton on the Legendre recurrence, cached. */
@@ -123,33 +138,31 @@ function gaussLegendre(n: number): { x: Float64Array; w: Float64Array } {
 const GRADED = [0, 1e-3, 4e-3, 1.6e-2, 6.4e-2, 0.256];
 
 /**
- * ∫ over the side `dir` of c of g(z) φ(z) dz, composite Gauss–Legendre panels out to |z| = 9. The panels next
- * to the split are graded: a 2-D expectation done as an integral of a conditional one (correlation.ts) has a
- * transition of width ~√(1 − c²) there as c → 1, which equal panels of width 0.75 resolve only to ~1e-10.
+ * The nodes (standard units) and weights of ∫ over the side `dir` of c of g(z) φ(z) dz: composite
+ * Gauss–Legendre panels out to |z| = 9. The panels next to the split are graded: a 2-D expectation done as an
+ * integral of a conditional one (correlation.ts) has a transition of width ~√(1 − c²) there as c → 1, which
+ * equal panels of width 0.75 resolve only to ~1e-10.
  */
-function halfLine(g: (z: number) => number, c: number, dir: 1 | -1, order: number): number {
+function halfLine(c: number, dir: 1 | -1, order: number, zs: number[], ws: number[]): void {
   const GL = gaussLegendre(order);
   const end = dir > 0 ? 9 : -9;
   const len = (end - c) * dir;
-  if (len <= 0) return 0;
+  if (len <= 0) return;
   const edges = GRADED.filter((d) => d < len).map((d) => c + dir * d);
   const start = GRADED.at(-1)!;
   if (len > start) {
     const h = (len - start) / 12;
     for (let p = 1; p <= 12; p++) edges.push(c + dir * (start + p * h));
   } else edges.push(end);
-  let s = 0;
   for (let p = 0; p + 1 < edges.length; p++) {
     const a = edges[p]!;
     const b = edges[p + 1]!;
     const mid = (a + b) / 2;
     const half = (b - a) / 2;
-    let t = 0;
     for (let i = 0; i < GL.x.length; i++) {
       const z = mid + half * GL.x[i]!;
-      t += GL.w[i]! * g(z) * Math.exp(-0.5 * z * z);
+      zs.push(z);
+      ws.push((GL.w[i]! * half * dir * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI));
     }
-    s += t * half;
   }
-  return (s * dir) / Math.sqrt(2 * Math.PI);
 }
