@@ -63,7 +63,8 @@ export function normRows(records: readonly RunRecord[]): ChartRows<NormRow> {
     const names = first.train.paramNames ?? [];
     const layerOf = first.spec.arch.kind === 'model' ? modelKernelLayers(names) : names.map((n) => kernelLayer(n, depth));
     const kernels = names.map((_, i) => ({ i, k: layerOf[i]! })).filter((x) => x.k !== null);
-    const convs = kernels.filter((x) => x.k!.name !== 'head').map((x) => x.k!.layer);
+    // layers 1..depth are the convs (a model file's are numbered in its order, its dense layers after them)
+    const convs = kernels.filter((x) => x.k!.layer <= depth).map((x) => x.k!.layer);
     const chosen = new Set([convs[0], convs[Math.floor((convs.length - 1) / 2)], convs.at(-1), depth + 1]);
     const steps = [...new Set(group.flatMap((r) => r.train.evals.map((e) => e.step)))].sort((a, b) => a - b);
     for (const metric of ['gradient', 'weight'] as const) {
