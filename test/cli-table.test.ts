@@ -22,7 +22,8 @@ const HEADLINE: HeadlineRow[] = ['he-normal', 'xavier-normal (fan_avg)', 'orthog
     theoryPerLayerRatio: 0.5 + i * 0.125,
     lastOverFirst: 1.2345e-9 * (i + 1),
     finalAccuracy: i === 0 ? null : 0.1 + i / 10,
-    outcome: 'ok 3/3, stalled 1/3, diverged 2/3',
+    outcome: 'learns 3/6 [0.19, 0.81], stalled 1/6, diverged 2/6',
+    learns: { k: 3, n: 6, low: 0.1876, high: 0.8124 },
   })),
 );
 
@@ -52,7 +53,7 @@ describe('formatTable', () => {
     expect(lines[4]).toBe('xavier  0.5000');
     // the headline's constant depth (30) and outcome leave the table for the settings line
     const h = headlineText({ rows: HEADLINE, html: 'r.html', warnings: [], ms: 0 }, 100).split('\n');
-    expect(h[0]).toMatch(/^all rows: depth 30, runs ok 3\/3/);
+    expect(h[0]).toMatch(/^all rows: depth 30, runs learns 3\/6 \[0\.19, 0\.81\]/);
     expect(h[1]).not.toMatch(/depth/);
   });
 
