@@ -17,6 +17,7 @@ import {
   gaussHermite,
   gaussianPairExpectation,
   jacobianSpectrumMoments,
+  lengthFixedPoint,
   lengthMap,
   meanField,
   paddingFactor,
@@ -254,6 +255,47 @@ function gramSchmidt(W: Float64Array, N: number, gain: number): void {
   for (let k = 0; k < N * N; k++) W[k]! *= gain;
 }
 
+/**
+ * A width-N tanh net at its fixed point q*: x₀ with E[x₀²] = (q* − σ_b²)/σ_w², h_l = W_l x_{l−1} + b_l, J = Π D_l W_l with
+ * D_l = diag tanh′(h_l); the moments of JJᵀ's spectrum (m₁ = tr/N, Var = ‖JJᵀ‖_F²/N − m₁²).
+ */
+function randomTanhJacobian(rng: Rng, N: number, L: number, sw2: number, sb2: number, q: number, orthogonal: boolean): { m1: number; v: number } {
+  let x = Array.from({ length: N }, () => rng.normal() * Math.sqrt((q - sb2) / sw2));
+  let J = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) J[i * N + i] = 1;
+  for (let l = 0; l < L; l++) {
+    const W = new Float64Array(N * N);
+    for (let k = 0; k < N * N; k++) W[k] = rng.normal() * Math.sqrt(sw2 / N);
+    if (orthogonal) gramSchmidt(W, N, Math.sqrt(sw2));
+    const h = new Float64Array(N);
+    for (let i = 0; i < N; i++) {
+      let s = rng.normal() * Math.sqrt(sb2);
+      for (let k = 0; k < N; k++) s += W[i * N + k]! * x[k]!;
+      h[i] = s;
+    }
+    const next = new Float64Array(N * N);
+    for (let i = 0; i < N; i++) {
+      const d = 1 - Math.tanh(h[i]!) ** 2;
+      for (let k = 0; k < N; k++) {
+        const w = W[i * N + k]! * d;
+        for (let j = 0; j < N; j++) next[i * N + j]! += w * J[k * N + j]!;
+      }
+    }
+    J = next;
+    x = Array.from(h, (v) => Math.tanh(v));
+  }
+  let tr = 0;
+  let fro = 0;
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < N; k++) s += J[i * N + k]! * J[j * N + k]!;
+      if (i === j) tr += s;
+      fro += s * s;
+    }
+  return { m1: tr / N, v: fro / N - (tr / N) ** 2 };
+}
+
 describe('Jacobian spectrum moments (Pennington, Schoenholz & Ganguli 2017, 2018)', () => {
   const linear: Act = { name: 'linear' };
   it('linear orthogonal, gain² = 1.21, depth 7: variance 0 and every s² = gain^{2L}; a random orthogonal product agrees (atol 1e-10)', () => {
@@ -288,6 +330,22 @@ describe('Jacobian spectrum moments (Pennington, Schoenholz & Ganguli 2017, 2018
     close(g.meanS2, 1, 0, 1e-15);
     close(g.varS2, 20, 0, 1e-14);
     close(o.varS2, 10, 0, 1e-14);
+  });
+  it.each([
+    ['gaussian', false],
+    ['orthogonal', true],
+  ] as const)('tanh σ_w²=1.5 σ_b²=0.05 depth 6 (ordered, χ₁ = 0.94), %s weights: 16 random width-128 nets agree within 4 standard errors + L/N relative (finite width)', (w, orth) => {
+    const N = 128;
+    const L = 6;
+    const q = lengthFixedPoint(tanh, 1.5, 0.05).q!;
+    const rng = new Rng(orth ? 23 : 19);
+    const xs = Array.from({ length: 16 }, () => randomTanhJacobian(rng, N, L, 1.5, 0.05, q, orth));
+    const th = jacobianSpectrumMoments({ act: tanh, sigmaW2: 1.5, sigmaB2: 0.05, depth: L, weights: w });
+    for (const [vals, ref] of [[xs.map((x) => x.m1), th.meanS2], [xs.map((x) => x.v), th.varS2]] as const) {
+      const m = vals.reduce((a, b) => a + b, 0) / vals.length;
+      const se = Math.sqrt(vals.reduce((a, b) => a + (b - m) ** 2, 0) / (vals.length - 1) / vals.length);
+      close(m, ref, 4 * se, L / N);
+    }
   });
   it('off criticality the relative spread still adds per layer: Var/E² = L(μ₂/μ₁² − 1 − s₁) (tanh σ_w²=1.5 σ_b²=0.05, depth 20)', () => {
     const mf = meanField(tanh, 1.5, 0.05);
