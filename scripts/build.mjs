@@ -12,9 +12,10 @@
 //
 // Modules that a worker thread loads by URL are entry points at their own path, dist/X.js for
 // src/X.ts: the pool's worker (pool/worker-boot.mjs imports ./worker.js) and every stage's task
-// module (it exports `handlers`; a task names it by its import.meta.url, pool/task.ts). Any other
-// `import.meta.url` (files beside the sources: suites/, package.json, the bootstraps) is rewritten
-// to the URL its module would have at dist/X.js, so paths relative to it hold in both trees.
+// module (it exports `handlers`; a task names it by its import.meta.url, pool/task.ts). Every
+// `import.meta.url` is rewritten to the URL its module would have unbundled, dist/X.js for ours (so
+// suites/, package.json and the bootstraps resolve from it in both trees) and its own file for a
+// dependency's (yargs reads its locales and the package.json beside it).
 //
 // The build does not type-check (`npm run typecheck` and `npm test` do). --prepare (npm ci): never
 // fails the install; if the bundle cannot be built, one line says so and initbench runs its
@@ -76,15 +77,22 @@ const MODULE_URL = '__initbench_module_url__:';
 const plugin = {
   name: 'initbench',
   setup(b) {
-    b.onLoad({ filter: /\.ts$/ }, (args) => {
-      if (!args.path.startsWith(src + path.sep)) return undefined;
-      const text = fs.readFileSync(args.path, 'utf8');
+    // import.meta.url of every bundled module (ours and the dependencies': yargs finds its locales and
+    // package.json by it) → a string naming the file it stands for, root-relative: dist/X.js for
+    // src/X.ts, the file itself in node_modules. esbuild's define replaces the expression, never text
+    // inside a string or comment.
+    b.onLoad({ filter: /\.(ts|js|mjs)$/ }, async (args) => {
+      const text = await fs.promises.readFile(args.path, 'utf8');
+      const ours = args.path.startsWith(src + path.sep);
       // these would name the chunk's folder, not the module's
-      const other = /\bimport\.meta\.(dirname|filename|resolve)\b/.exec(text);
+      const other = ours ? /\bimport\.meta\.(dirname|filename|resolve)\b/.exec(text) : null;
       if (other !== null) throw new Error(`${path.relative(root, args.path)}: ${other[0]} would name the bundle's chunk in dist/; derive it from import.meta.url`);
       if (!text.includes('import.meta.url')) return undefined;
-      const rel = path.relative(src, args.path).replace(/\.ts$/, '.js').split(path.sep).join('/');
-      return { contents: text.replaceAll('import.meta.url', JSON.stringify(MODULE_URL + rel)), loader: 'ts' };
+      const stands = ours ? path.join(dist, path.relative(src, args.path)).replace(/\.ts$/, '.js') : args.path;
+      const url = JSON.stringify(MODULE_URL + path.relative(root, stands).split(path.sep).join('/'));
+      const loader = args.path.endsWith('.ts') ? 'ts' : 'js';
+      const { code } = await esbuild.transform(text, { loader, sourcefile: args.path, define: { 'import.meta.url': url } });
+      return { contents: code, loader: 'js', resolveDir: path.dirname(args.path) };
     });
     b.onResolve({ filter: /^string-width$/ }, (args) => {
       if (args.importer === stringWidthShim) return b.resolve('string-width', { kind: args.kind, resolveDir: yargsDir });
@@ -122,7 +130,7 @@ try {
 for (const f of result.outputFiles) {
   const dir = path.dirname(f.path);
   const text = f.text.replaceAll(new RegExp(`"${MODULE_URL}([^"]+)"`, 'g'), (_, rel) => {
-    const to = path.relative(dir, path.join(dist, rel)).split(path.sep).join('/');
+    const to = path.relative(dir, path.join(root, rel)).split(path.sep).join('/');
     return `new URL(${JSON.stringify(to.startsWith('.') ? to : `./${to}`)}, import.meta.url).href`;
   });
   if (text.includes(MODULE_URL)) fail(`${path.relative(root, f.path)}: an import.meta.url left unrewritten`);

@@ -24,9 +24,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(root, 'bin/initbench.js');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-startup-'));
 
-function run(args: string[], opts: { cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: opts.cwd ?? root, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd: opts.cwd ?? root, env: opts.env ?? process.env, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
       resolve({ status: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
     });
   });
@@ -163,20 +163,25 @@ describe('scripts/build.mjs', () => {
     expect(await run([path.join(dir, 'bin/initbench.js')], { cwd: dir })).toMatchObject({ status: 0, stdout: 'dist/stage/tasks.js true\n' });
   });
 
-  it('yargs\' help from the bundle is the help from the sources, wide, emoji and combining characters included', async () => {
+  it('yargs\' help from the bundle is the help from the sources: wide, emoji and combining characters, and yargs\' own locales', async () => {
     const dir = fakeTree();
     const describe = 'wide 漢字 and 🎉 emoji, ≤ narrow, e\\u0301 combined, ℝ, and plain words to wrap the line';
     fs.writeFileSync(
       path.join(dir, 'src/cli/main.ts'),
       `import yargs from 'yargs';\nexport async function main(argv: string[]): Promise<void> {\n  await yargs(argv).scriptName('x').wrap(50).command('go', '${describe}').parseAsync();\n}\n`,
     );
-    const fromSrc = await run([path.join(dir, 'bin/initbench.js'), '--help'], { cwd: dir });
+    // yargs reads its strings for the user's language from its locales/ folder, found by its import.meta.url
+    const german = { ...process.env, LANG: 'de_DE.UTF-8', LC_ALL: '' };
+    const help = (env?: NodeJS.ProcessEnv) => run([path.join(dir, 'bin/initbench.js'), '--help'], env === undefined ? { cwd: dir } : { cwd: dir, env });
+    const [fromSrc, fromSrcDe] = [await help(), await help(german)];
     expect(fromSrc.status, fromSrc.stderr).toBe(0);
     // the layout counts 漢字 and 🎉 two columns each: the wrapped line ends earlier than 50
     expect(fromSrc.stdout).toContain('  x go  wide 漢字 and 🎉 emoji, ≤ narrow, é\n');
+    expect(fromSrcDe.stdout).toContain('Hilfe anzeigen');
     expect((await run([path.join(dir, 'scripts/build.mjs')], { cwd: dir })).status).toBe(0);
     expect(distIsFresh(dir)).toBe(true);
-    expect(await run([path.join(dir, 'bin/initbench.js'), '--help'], { cwd: dir })).toEqual(fromSrc);
+    expect(await help()).toEqual(fromSrc);
+    expect(await help(german)).toEqual(fromSrcDe);
   });
 });
 
