@@ -165,7 +165,18 @@ const LayerProbeSchema = Type.Object({
     gradPreVariance: NumOrNull,
     preVarianceBand: nullable(Pair),
     meanField: Type.Optional(
-      nullable(Type.Object({ sigmaW2: Num, qStar: NumOrNull, chi1: NumOrNull, depthScale: NumOrNull, converged: Type.Boolean() })),
+      nullable(
+        Type.Object({
+          sigmaW2: Num,
+          qStar: NumOrNull,
+          chi1: NumOrNull,
+          depthScale: NumOrNull,
+          converged: Type.Boolean(),
+          slope: Type.Optional(NumOrNull),
+          stable: Type.Optional(nullable(Type.Boolean())),
+          perturbed: Type.Optional(nullable(Type.Tuple([NumOrNull, NumOrNull]))),
+        }),
+      ),
     ),
   }),
   signal: Type.Optional(Type.Object({ pre: ChannelStatsSchema, post: ChannelStatsSchema, branch: nullable(ChannelStatsSchema) })),
