@@ -219,9 +219,8 @@ export const probeCommand: CommandModule<object, Args> = {
       .option('data-dir', { type: 'string', describe: 'with --model --data cifar10: where CIFAR-10 is (default data)' })
       .option('diagnose', { type: 'boolean', describe: 'with --model: the diagnosis and a re-probe with its recommendation (default true; --no-diagnose skips)' })
       .example('$0 probe --init xavier-normal --depth 30', 'Xavier + ReLU loses half the variance per layer')
-      .example('$0 probe --arch residual --depth 31 --seeds 5', 'a residual net (He init), five seeds')
-      .example('$0 probe --activation tanh --json', 'tanh under He init, as JSON')
-      .example('$0 probe --model my-net/model.json', 'your own tfjs model: per-layer statistics, the diagnosis, before/after the recommended init') as never,
+      .example('$0 probe --arch residual --depth 31 --seeds 5 --json', 'a residual net (He init), five seeds, as JSON')
+      .example('$0 probe --model examples/models/vgg-plain/model.json', 'your own tfjs model: per-layer statistics, the diagnosis, before/after the recommended init') as never,
   handler: async (args) => {
     if (args.model !== undefined) {
       const { runModelProbe } = await import('./probe-model.ts');
