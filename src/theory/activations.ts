@@ -91,6 +91,28 @@ function kinkOf(act: Act): number | undefined {
 }
 
 /**
+ * How far φ (and φ′) stays analytic off the real axis, for sizing trapezoidal rules (correlation.ts): `pole` is
+ * the distance of the nearest complex singularity (tanh: ±iπ/2; sigmoid and swish: ±iπ), Infinity for an
+ * entire φ; `growth` γ says |φ(x + iy)| grows like e^{γy²/2} (gelu: erf(x/√2) does, γ = 1). Null for φ with a
+ * kink (not analytic on the real line) — linear is entire and constant-growth.
+ */
+export function analyticStrip(act: Act): { pole: number; growth: number } | null {
+  switch (act.name) {
+    case 'tanh':
+      return { pole: Math.PI / 2, growth: 0 };
+    case 'sigmoid':
+    case 'swish':
+      return { pole: Math.PI, growth: 0 };
+    case 'gelu':
+      return { pole: Infinity, growth: 1 };
+    case 'linear':
+      return { pole: Infinity, growth: 0 };
+    default:
+      return null;
+  }
+}
+
+/**
  * E[g(φ(z))] style helper: E[f(x)], x ~ N(mean, q), by Gauss–Legendre panels (`order` points each) split at
  * φ's kink, or at 0 for smooth φ (where tanh, sigmoid, gelu, swish bend; the panels are graded there). Not Gauss–Hermite: tanh, sigmoid, gelu and swish have complex poles at distance ~1/√q
  * from the real axis in standard units, and an 80-point Hermite rule for E[tanh²] is off by 2e-10 at q = 1,

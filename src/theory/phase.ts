@@ -69,9 +69,10 @@ export interface PhaseDiagram {
 
 /**
  * χ₁ and ξ_c (with q*, c*, χ_c) over a (σ_w², σ_b²) grid, and the boundary per σ_b², for the report's theory
- * card. Cost: one c* solve per chaotic point (~8 c-map evaluations of a 2-D integral), with the 8-point
- * panels (`order`; relative error ≤ ~1e-7, plenty for contours): tanh on 25 × 9 points took 22–30 s on the
- * 2 shared cores (~0.1 s a point), relu (closed forms) 0.2 s.
+ * card. Cost: one c* solve per chaotic point (Newton, ~6 passes of the 2-D rule) and one boundary search per
+ * σ_b²: tanh on 25 × 9 points takes 0.6 s on the 2 shared cores (it took 22–30 s before the trapezoidal
+ * rule and Newton), relu (closed forms) 0.1 s. `order` is the panel order for φ with a kink (elu, selu,
+ * leaky_relu; 8 points: relative error ≤ ~1e-7, plenty for contours); smooth φ always get the full rule.
  */
 export function phaseDiagram(act: Act, sigmaW2: number[], sigmaB2: number[], order = 8): PhaseDiagram {
   const points = sigmaB2.map((sb) =>

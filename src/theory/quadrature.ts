@@ -80,10 +80,33 @@ export function gaussianExpectation(
     for (let i = 0; i < n; i++) s += weights[i]! * f(mean + sd * Math.SQRT2 * nodes[i]!);
     return s / Math.sqrt(Math.PI);
   }
-  const r = gaussianRule(mean, variance, opts.kink, opts.order ?? 20);
+  const order = opts.order ?? 20;
+  if (opts.kink === mean) {
+    // split at the mean (every zero-mean moment): the standard-unit rule is the same for every variance, so
+    // it is built once per order — the length map's fixed point evaluates thousands of these
+    const r = centredRule(order);
+    let s = 0;
+    for (let i = 0; i < r.z.length; i++) s += r.w[i]! * f(mean + sd * r.z[i]!);
+    return s;
+  }
+  const r = gaussianRule(mean, variance, opts.kink, order);
   let s = 0;
   for (let i = 0; i < r.x.length; i++) s += r.w[i]! * f(r.x[i]!);
   return s;
+}
+
+const centredCache = new Map<number, { z: Float64Array; w: Float64Array }>();
+/** halfLine's nodes (standard units) and weights split at 0, both sides, cached per order. */
+function centredRule(order: number): { z: Float64Array; w: Float64Array } {
+  const hit = centredCache.get(order);
+  if (hit !== undefined) return hit;
+  const z: number[] = [];
+  const w: number[] = [];
+  halfLine(0, +1, order, z, w);
+  halfLine(0, -1, order, z, w);
+  const rule = { z: Float64Array.from(z), w: Float64Array.from(w) };
+  centredCache.set(order, rule);
+  return rule;
 }
 
 /**
