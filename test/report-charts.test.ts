@@ -326,8 +326,8 @@ describe('beyond variance (issue 15): correlation, ξ_c, Jacobian, phase diagram
     expect(table.map((r) => r.sigmaW2)).toEqual([1, 1.5, 1.76095, 2.5, 4]);
     expect(table.map((r) => r.phase)).toEqual(['ordered', 'ordered', 'critical', 'chaotic', 'chaotic']);
     for (const r of table) expect(Math.abs(r.chi1! - T.meanField(tanh, r.sigmaW2, 0.05).chi1!)).toBeLessThanOrEqual(1e-12);
-    // the χ₁ = 1 line, 6 points over σ_b² ∈ [0, 0.1]: it moves right as σ_b² grows (tanh: σ_w² = 1 at σ_b² = 0)
-    expect(boundary).toHaveLength(6);
+    // the χ₁ = 1 line, 17 points over σ_b² ∈ [0, 0.1]: it moves right as σ_b² grows (tanh: σ_w² = 1 at σ_b² = 0)
+    expect(boundary).toHaveLength(17);
     expect(Math.abs(boundary[0]!.sigmaW2 - 1)).toBeLessThanOrEqual(1e-6);
     for (let i = 1; i < boundary.length; i++) expect(boundary[i]!.sigmaW2).toBeGreaterThan(boundary[i - 1]!.sigmaW2);
     expect(points).toHaveLength(5);

@@ -12,8 +12,8 @@ import { fmt, groupBy, median } from './util.ts';
 type ProbedRecord = ReturnType<typeof probed>[number];
 
 /**
- * correlationFixedPoint memoized per (activation, σ_w², σ_b²): one c* solve is a root search over 2-D
- * Gaussian integrals (≈ 0.1–0.4 s here), and the ξ_c curve, the phase diagram and its cells share points.
+ * correlationFixedPoint memoized per (activation, σ_w², σ_b²): the ξ_c curve, the phase diagram and its cells
+ * share points. One c* solve takes 1–10 ms for smooth φ (tanh), ≤ 0.2 ms for relu.
  */
 const fixedPoints = new Map<string, ReturnType<typeof correlationFixedPoint>>();
 function fixedPoint(act: ActivationSpec, sigmaW2: number, sigmaB2: number): ReturnType<typeof correlationFixedPoint> {
@@ -129,9 +129,10 @@ export const XI_CAP = 1000;
 
 /**
  * The σ_w² grid a theory curve is drawn on: CURVE_POINTS + 1 points over [lo, hi], plus the critical point
- * itself (where ξ_c diverges). Few, because each costs a c* solve (fixedPoint).
+ * itself (where ξ_c diverges). 96 intervals: the curve is smooth at the chart's width (~1% of the span a
+ * step), for ~0.2 s of c* solves a panel (tanh).
  */
-const CURVE_POINTS = 24;
+const CURVE_POINTS = 96;
 function sigmaGrid(lo: number, hi: number, crit: number | null): number[] {
   const n = CURVE_POINTS;
   const xs = Array.from({ length: n + 1 }, (_, i) => lo + ((hi - lo) * i) / n);
@@ -404,10 +405,14 @@ export interface TheoryPoint {
 /** |χ₁ − 1| up to which a setting counts as critical (a gain to 8 digits lands within ~1e-7 of χ₁ = 1) */
 const NEAR_CRITICAL = 1e-4;
 
-/** A grid of GRID_W × GRID_B cells per activation for the ξ_c bands, and BOUNDARY_POINTS on the χ₁ = 1 line: coarse, as each point is a root search (fixedPoint). */
-const GRID_W = 12;
-const GRID_B = 4;
-const BOUNDARY_POINTS = 6;
+/**
+ * A grid of GRID_W × GRID_B cells per activation for the ξ_c bands (48 × 16: cells of ~2% of the σ_w² span and
+ * ~6% of the σ_b² span, so the bands' edges follow the contours), and BOUNDARY_POINTS on the χ₁ = 1 line.
+ * Each cell is a c* solve (fixedPoint): ~1–2 s for the 768 cells of tanh on the 2 shared cores.
+ */
+const GRID_W = 48;
+const GRID_B = 16;
+const BOUNDARY_POINTS = 17;
 
 /**
  * The theory card: per activation and initializer setting of the runs that measured correlations or
