@@ -83,7 +83,7 @@ describe('perf commands section', () => {
     expect(parseSections('commands')).toEqual(['commands']);
     expect(parseSections('backends, commands,backends')).toEqual(['backends', 'commands']);
     expect(() => parseSections('kernels')).toThrow(InputError);
-    expect(() => parseSections('kernels')).toThrow(/^--sections: expected a comma-separated list of backends, commands, got /);
+    expect(() => parseSections('kernels')).toThrow(/^--sections: expected a comma-separated list of backends, commands, theory, got /);
   });
 
   it('JSON of --version, report DIR, the pool timeout (one run each) and a failing command', async () => {

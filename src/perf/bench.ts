@@ -1,7 +1,8 @@
 /**
  * `initbench perf`, in sections. backends: per backend that loads, a correctness gate first, then
  * GFLOP/s of the conv kernels on the benchmark layer and of the CNN's SGD step on one worker and on
- * the whole pool. commands: wall-clock time of whole CLI commands (commands.ts).
+ * the whole pool. commands: wall-clock time of whole CLI commands (commands.ts). theory: the report's
+ * mean-field correlation functions (theory.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { COMMAND_CASES, timeCommands, type CommandsPerf } from './commands.ts';
 import { runGate } from './gate.ts';
 import { loadSample, machineInfo, type LoadSample, type MachineInfo } from './machine.ts';
 import { gflops, timeReps, type Timing } from './timing.ts';
+import { timeTheory, type TheoryPerf } from './theory.ts';
 import { perfTask } from './tasks.ts';
 import type { TrainTiming } from './train.ts';
 import type { PerfSection } from './sections.ts';
@@ -94,6 +96,7 @@ export interface PerfReport {
   /** null when the section was not asked for */
   backends: BackendPerf[] | null;
   commands: CommandsPerf | null;
+  theory: TheoryPerf | null;
   targets: { wasmOneWorkerGflops: number; wasmPool2CoresGflops: number; pytorchCpuGflops: number };
   gatePassed: boolean;
   file: string | null;
@@ -246,6 +249,7 @@ export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
   }
   // after the backends' pools have closed, so they do not compete with what is spawned
   const commands = opts.sections.includes('commands') ? await timeCommands(COMMAND_CASES, log) : null;
+  const theory = opts.sections.includes('theory') ? timeTheory(opts.reps, opts.warmup, log) : null;
   const gatePassed = (backends ?? []).every((b) => b.gate === null || !('passed' in b.gate) || b.gate.passed);
   const report: PerfReport = {
     formatVersion: 1,
@@ -256,6 +260,7 @@ export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
     options: { sections: opts.sections, backends: opts.backends, jobs: opts.jobs ?? null, reps: opts.reps, warmup: opts.warmup },
     backends,
     commands,
+    theory,
     targets: { wasmOneWorkerGflops: 17, wasmPool2CoresGflops: 32, pytorchCpuGflops: 46 },
     gatePassed,
     file: null,

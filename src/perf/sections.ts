@@ -5,5 +5,5 @@ import type { BackendName } from '../core/types.ts';
 /** By default, every backend auto may pick. */
 export const PERF_BACKENDS: readonly BackendName[] = AUTO_ORDER;
 
-export const PERF_SECTIONS = ['backends', 'commands'] as const;
+export const PERF_SECTIONS = ['backends', 'commands', 'theory'] as const;
 export type PerfSection = (typeof PERF_SECTIONS)[number];

@@ -42,7 +42,7 @@ export const perfCommand: CommandModule<object, PerfArgs> = {
       .option('sections', {
         type: 'string',
         default: PERF_SECTIONS.join(','),
-        describe: 'what to measure, comma-separated: backends (gate, kernels, train step per backend), commands (spawned CLI commands, a few minutes)',
+        describe: 'what to measure, comma-separated: backends (gate, kernels, train step per backend), commands (spawned CLI commands, a few minutes), theory (the report’s mean-field c* solves and phase diagrams, ~10 s)',
       })
       .option('backends', {
         type: 'string',
