@@ -14,6 +14,7 @@ import {
   correlationMap,
   correlationSlope,
   correlationTrajectory,
+  expectUnder,
   gaussHermite,
   gaussianPairExpectation,
   jacobianSpectrumMoments,
@@ -89,6 +90,23 @@ describe('correlation map: smooth φ against an independent 2-D rule and Monte C
     // at these q (≤ 1.2) a 120-point Hermite rule for tanh-like φ is accurate to ~1e-13 (quadrature error study in activations.ts)
     close(gaussianPairExpectation(act, phi, phi, q1, q2, c), productHermite(phi, phi, q1, q2, c, 120), 1e-11, 0);
     close(gaussianPairExpectation(act, d, d, q1, q2, c), productHermite(d, d, q1, q2, c, 120), 1e-11, 0);
+  });
+  it.each([
+    ['tanh', 20, 20, 0.9],
+    ['tanh', 50, 10, -0.5],
+    ['sigmoid', 30, 30, 0.999999],
+    ['gelu', 20, 20, 0.5],
+    ['swish', 40, 8, 0.2],
+  ] as const)('%s q₁=%s q₂=%s c=%s (large q: the narrowest analytic strip): E[φφ], E[φ′φ′] = nested 24-point kink-split panels (atol 1e-13, rtol 1e-13)', (name, q1, q2, c) => {
+    // the panels hold ~1e-15 to q = 50 (activations.ts); the 2-D rule's trapezoid steps shrink as 1/√q there
+    const act: Act = { name };
+    const slope = c * Math.sqrt(q2 / q1);
+    const panels = (f: (x: number) => number, g: (x: number) => number): number =>
+      expectUnder(act, (x) => f(x) * expectUnder(act, g, q2 * (1 - c * c), slope * x, 24), q1, 0, 24);
+    for (const h of [activationFn(act), activationDeriv(act)]) {
+      const ref = panels(h, h);
+      close(gaussianPairExpectation(act, h, h, q1, q2, c), ref, 1e-13, 1e-13);
+    }
   });
   it('tanh q=0.8 c=0.3 σ_w²=2 σ_b²=0.05: c′ within 4.5 standard errors of a 400 000-sample Monte Carlo', () => {
     const rng = new Rng(17);
