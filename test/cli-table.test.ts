@@ -71,6 +71,17 @@ describe('formatTable', () => {
     expect(detail.join(' ').replace(/\s+/g, ' ')).toContain('and five more entries');
   });
 
+  it('shares a cut between two long text columns: 40 + 40 characters in 60 columns leave each ≥ 27', () => {
+    const cols = [{ header: 'setting' }, { header: 'n', align: 'right' as const }, { header: 'outcome' }];
+    const rows = [['a'.repeat(40), '1', 'b'.repeat(40)], ['c'.repeat(40), '2', 'd'.repeat(40)]];
+    const text = formatTable(cols, rows, { width: 60 });
+    expect(widest(text)).toBeLessThanOrEqual(60);
+    const first = text.split('\n').find((l) => l.startsWith('a'))!;
+    // 60 − 1 (n) − 2·2 separators = 55 for the two text columns: 28 + 27, not 15 + 40
+    expect(first.match(/^a+…/)![0].length).toBeGreaterThanOrEqual(27);
+    expect(first.match(/b+…?$/)![0].length).toBeGreaterThanOrEqual(27);
+  });
+
   it('uses 100 columns when stdout is not a terminal (vitest pipes it)', () => {
     expect(process.stdout.isTTY === true ? tableWidth() : DEFAULT_TABLE_WIDTH).toBe(tableWidth());
     if (process.stdout.isTTY !== true) expect(tableWidth()).toBe(100);

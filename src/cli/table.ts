@@ -84,7 +84,10 @@ export function formatTable(columns: readonly TableColumn[], rows: readonly (rea
         if (ok && w > MIN_COL && (k < 0 || w > widths[k]!)) k = i;
       });
       if (k < 0) break;
-      widths[k] = Math.max(MIN_COL, widths[k]! - (total() - width));
+      // down to the next widest cuttable column at most, so two long text columns share the cut
+      // (cutting one by the whole excess left a setting column unreadable beside a long outcome)
+      const next = Math.max(MIN_COL, ...widths.map((w, i) => (i !== k && (pass === 'any' || (shown[i]!.align ?? 'left') === 'left') ? w : 0)));
+      widths[k] = Math.max(MIN_COL, widths[k]! - (total() - width), Math.min(widths[k]! - 1, next));
     }
   }
   // still too wide (many columns): the last ones go, said in the settings line's place
