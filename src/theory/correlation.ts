@@ -205,7 +205,9 @@ export function correlationFixedPoint(act: Act, sigmaW2: number, sigmaB2: number
     return { qStar: q, cStar: 1, chiC, mapSlope: 1, xiC: Infinity };
   }
   const chi1 = sigmaW2 * derivSecondMoment(act, q);
-  if (chi1 <= 1) return { qStar: q, cStar: 1, chiC: chi1, mapSlope: chi1, xiC: xiOf(chi1) };
+  // χ₁ within 1e-12 (in ln) of 1 is critical, as in meanField: c* = 1 to rounding (relu at σ_w² = fan_in·(2/fan_in)
+  // = 2.0000000000000004 has no c* < 1 a double can hold, and Newton would creep towards 1 on h′ → 0)
+  if (chi1 <= 1 || Math.log(chi1) <= CRITICAL_LN) return { qStar: q, cStar: 1, chiC: chi1, mapSlope: chi1, xiC: xiOf(chi1) };
   // the normaliser correlationMap uses (√(q′q′) with q′ = L(q*), equal to q* to the fixed point's 1e-13)
   const Lq = lengthMap(act, q, sigmaW2, sigmaB2);
   const norm = Math.sqrt(Lq * Lq);
