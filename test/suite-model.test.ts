@@ -20,23 +20,12 @@ import { readUserTopology } from '../src/usermodel/topology.ts';
 import { loadUserModel } from '../src/usermodel/load.ts';
 import { layerRows } from '../src/report/rows.ts';
 import { writeReport } from '../src/report/index.ts';
+import { saveLayersModel } from './fixtures/save-model.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'initbench-model-suite-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-/** Saves `model` as tfjs-node's file handler would: DIR/model.json + DIR/weights.bin. */
-async function save(model: tf.LayersModel, dir: string): Promise<string> {
-  fs.mkdirSync(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const json = { modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }], format: a.format, generatedBy: a.generatedBy, convertedBy: null };
-      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
-      fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(tf.io.CompositeArrayBuffer.join(a.weightData!)));
-      return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return path.join(dir, 'model.json');
-}
+const save = saveLayersModel;
 
 /** 8×8×3 → conv c1 (4, relu) → conv c2 (4, relu) → GAP → dense `out` (3, softmax). */
 function tinyNet(): tf.LayersModel {

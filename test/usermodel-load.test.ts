@@ -16,6 +16,7 @@ import { normalizeInitSpec } from '../src/init/index.ts';
 import { readUserTopology, SUPPORTED_LAYERS } from '../src/usermodel/topology.ts';
 import { loadUserModel, reinitialize } from '../src/usermodel/load.ts';
 import { probeUserModel } from '../src/usermodel/probe.ts';
+import { saveLayersModel } from './fixtures/save-model.ts';
 
 beforeAll(async () => {
   await readyBackend('cpu');
@@ -23,20 +24,8 @@ beforeAll(async () => {
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'initbench-usermodel-'));
 
-/** Saves `m` as model.json + weights.bin in a fresh dir (what model.save('file://…') writes), returns the json path. */
-async function save(m: tf.LayersModel, name: string): Promise<string> {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir, { recursive: true });
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      const json = { modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] };
-      writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return path.join(dir, 'model.json');
-}
+/** Saves `m` as model.json + weights.bin in a fresh dir under tmp, returns the json path. */
+const save = (m: tf.LayersModel, name: string): Promise<string> => saveLayersModel(m, path.join(tmp, name));
 
 /** A functional model using every supported layer class once at least. */
 function everyLayerModel(): tf.LayersModel {

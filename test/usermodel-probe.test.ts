@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readyBackend } from '../src/backend/index.ts';
@@ -23,6 +23,7 @@ import { readUserTopology } from '../src/usermodel/topology.ts';
 import { loadUserModel } from '../src/usermodel/load.ts';
 import { probeLoaded, probeUserModel } from '../src/usermodel/probe.ts';
 import { runDiagnosis } from '../src/usermodel/diagnose.ts';
+import { saveLayersModel } from './fixtures/save-model.ts';
 
 beforeAll(async () => {
   await readyBackend('wasm');
@@ -30,18 +31,7 @@ beforeAll(async () => {
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'initbench-usermodel-probe-'));
 
-async function save(m: tf.LayersModel, name: string): Promise<string> {
-  const dir = path.join(tmp, name);
-  mkdirSync(dir, { recursive: true });
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-      writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ modelTopology: a.modelTopology, format: a.format, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return path.join(dir, 'model.json');
-}
+const save = (m: tf.LayersModel, name: string): Promise<string> => saveLayersModel(m, path.join(tmp, name));
 
 /** |a − r| ≤ atol + rtol·|r|, with both null alike. */
 function close(a: number | null, r: number | null, atol: number, rtol: number): boolean {
